@@ -1,0 +1,38 @@
+"""Real Prompture checkouts for the tests: PyPI sdists, downloaded once and cached.
+
+The cache lives in ``$PTD_CACHE_DIR`` (default: ``~/.cache/prompture-driver-template``)
+so a fresh clone on the same machine does not download again.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+CACHE_DIR = Path(os.environ.get("PTD_CACHE_DIR", Path.home() / ".cache" / "prompture-driver-template"))
+
+
+def sdist_archive(version: str) -> Path:
+    """Return the cached ``prompture-<version>.tar.gz``, downloading it once."""
+    folder = CACHE_DIR / "sdists"
+    archive = folder / f"prompture-{version}.tar.gz"
+    if not archive.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
+             f"prompture=={version}", "--dest", str(folder)],
+            check=True,
+        )
+    return archive
+
+
+def extract_checkout(version: str, destination: Path) -> Path:
+    """Extract a fresh checkout of Prompture ``version`` into ``destination`` and return its root."""
+    archive = sdist_archive(version)
+    destination.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(destination, filter="data") if hasattr(tarfile, "data_filter") else tar.extractall(destination)
+    return destination / f"prompture-{version}"
