@@ -1,0 +1,119 @@
+"""Jinja extensions that give copier.yml and the templates what they need.
+
+Loaded by copier-template-extensions from this file's path. The logic lives in
+the plain package ``scaffolding/`` beside this file; these classes only expose it
+to Jinja as filters and globals.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+from copier.errors import UserMessageError
+from jinja2 import Environment
+from jinja2.ext import Extension
+
+_PACKAGE_DIR = Path(__file__).resolve().parent / "scaffolding"
+
+
+def _scaffolding(module: str) -> ModuleType:
+    """Import ``scaffolding.<module>`` from the package beside this file.
+
+    ``copier update`` loads two versions of this template in one process (it
+    replays the old one), so each copy gets its own package name instead of
+    sharing whichever ``scaffolding`` was imported first.
+    """
+    package = "scaffolding_" + hashlib.sha256(str(_PACKAGE_DIR).encode()).hexdigest()[:12]
+    if package not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            package, _PACKAGE_DIR / "__init__.py", submodule_search_locations=[str(_PACKAGE_DIR)]
+        )
+        sys.modules[package] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[package])
+    return importlib.import_module(f"{package}.{module}")
+
+
+class ModelsDevExtension(Extension):
+    """The models.dev catalogue: the recorded facts and the defaults derived from them."""
+
+    def __init__(self, environment: Environment) -> None:
+        super().__init__(environment)
+        facts = _scaffolding("facts")
+        environment.globals["models_dev_guess"] = self._guess
+        environment.filters.update(
+            models_dev_problem=self._provider_id_problem,
+            models_dev_facts=self._facts,
+            facts_problem=facts.facts_problem,
+            default_api_style=facts.default_api_style,
+            default_auth=facts.default_auth,
+            default_api_key_env=facts.default_api_key_env,
+            default_endpoint=facts.default_endpoint,
+            default_model=facts.default_model,
+            model_flag=facts.model_flag,
+            rate_file_text=facts.rate_file_text,
+        )
+
+    @staticmethod
+    def _guess(provider: str) -> str:
+        catalogue = _scaffolding("models_dev").load_catalogue()
+        return _scaffolding("facts").guess_provider_id(catalogue, provider)
+
+    @staticmethod
+    def _provider_id_problem(provider_id: str) -> str:
+        if not provider_id:
+            return ""
+        try:
+            ModelsDevExtension._facts(provider_id)
+        except UserMessageError as error:
+            return str(error)
+        return ""
+
+    @staticmethod
+    def _facts(provider_id: str) -> dict:
+        facts = _scaffolding("facts")
+        if not provider_id:
+            return {}
+        catalogue = _scaffolding("models_dev").load_catalogue()
+        if catalogue is None:
+            raise UserMessageError(
+                f'No models.dev data to look up "{provider_id}": the catalogue could not be fetched and '
+                "no cache exists. Connect to the network (or set MODELS_DEV_URL to a reachable copy), "
+                "or leave models_dev_provider empty and give prices by hand."
+            )
+        try:
+            return facts.provider_facts(catalogue, provider_id)
+        except facts.FactsError as error:
+            raise UserMessageError(str(error)) from error
+
+
+class CheckoutExtension(Extension):
+    """The target checkout and the answers: validators and Python-literal filters."""
+
+    def __init__(self, environment: Environment) -> None:
+        super().__init__(environment)
+        checks = _scaffolding("checks")
+        literals = _scaffolding("pyliteral")
+        environment.filters.update(
+            provider_problem=checks.provider_problem,
+            class_prefix_problem=checks.class_prefix_problem,
+            text_problem=checks.text_problem,
+            distribution_problem=checks.distribution_problem,
+            version_problem=checks.version_problem,
+            import_problem=checks.import_problem,
+            env_name_problem=checks.env_name_problem,
+            endpoint_problem=checks.endpoint_problem,
+            model_id_problem=checks.model_id_problem,
+            price_problem=checks.price_problem,
+            default_class_prefix=self._class_prefix,
+            py_str=literals.py_str,
+            py_value=literals.py_value,
+        )
+
+    @staticmethod
+    def _class_prefix(provider: str) -> str:
+        return "".join(part.capitalize() for part in provider.split("_"))
