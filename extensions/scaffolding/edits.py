@@ -1,0 +1,369 @@
+"""Small text-edit primitives: each takes a file's text and returns the new text.
+
+They insert whole lines where the file's own tools would put them (ruff's isort order
+for imports, ruff's RUF022 order for ``__all__``), copy the indentation and trailing
+commas of their neighbours and never touch other lines, so a diff of an edited file
+shows the inserted lines only. Positions come from :mod:`ast`, not from regexes.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+
+class WiringError(Exception):
+    """Wiring cannot go on; the message names the file and says what to do."""
+
+
+class AnchorNotFound(WiringError):
+    """A line or construct the edit is placed by is not in the file."""
+
+    def __init__(self, path: str, anchor: str, fix: str) -> None:
+        self.path, self.anchor, self.fix = path, anchor, fix
+        super().__init__(f"{path}: could not find {anchor}. {fix}")
+
+
+# ── Sort orders ───────────────────────────────────────────────────────────────
+
+_DIGITS = re.compile(r"\d+|\D")
+
+
+def natural_key(text: str) -> tuple[tuple[int, int], ...]:
+    """Key for a natural, case-sensitive order: runs of digits compare as numbers."""
+    return tuple((ord("0"), int(part)) if part.isdigit() else (ord(part), 0) for part in _DIGITS.findall(text))
+
+
+def isort_module_key(module: str) -> tuple[Any, ...]:
+    """ruff's isort order of module names (``case-sensitive = false``): lowercase natural, then natural."""
+    return (natural_key(module.lower()), natural_key(module))
+
+
+def dunder_all_key(name: str) -> tuple[Any, ...]:
+    """ruff RUF022's "isort-style" order: SCREAMING_CASE, then CamelCase, then the rest; natural within."""
+    if len(name) > 1 and name.isupper():
+        kind = 0
+    elif name[:1].isupper():
+        kind = 1
+    else:
+        kind = 2
+    return (kind, natural_key(name))
+
+
+def is_sorted(values: Sequence[Any], key: Callable[[Any], Any]) -> bool:
+    keys = [key(value) for value in values]
+    return all(a <= b for a, b in zip(keys, keys[1:], strict=False))
+
+
+def sorted_position(values: Sequence[Any], new: Any, key: Callable[[Any], Any]) -> int:
+    """Index to insert ``new`` at: before the first value that sorts after it (the end if none)."""
+    new_key = key(new)
+    for index, value in enumerate(values):
+        if key(value) > new_key:
+            return index
+    return len(values)
+
+
+# ── Lines and positions ───────────────────────────────────────────────────────
+
+
+def _lines(text: str) -> list[str]:
+    return text.splitlines(keepends=True)
+
+
+def _char_col(line: str, byte_col: int) -> int:
+    """ast column offsets count UTF-8 bytes; turn one into a str index."""
+    return len(line.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
+
+
+def _indent_of(line: str) -> str:
+    return line[: len(line) - len(line.lstrip(" \t"))]
+
+
+def insert_lines(text: str, before_line: int, new_lines: Sequence[str]) -> str:
+    """Insert ``new_lines`` (without newlines) before 1-based line ``before_line`` (len+1 appends)."""
+    lines = _lines(text)
+    if lines and not lines[-1].endswith("\n") and before_line > len(lines):
+        lines[-1] += "\n"
+    lines[before_line - 1 : before_line - 1] = [line + "\n" for line in new_lines]
+    return "".join(lines)
+
+
+def top_level_assignment(tree: ast.Module, name: str) -> ast.Assign | ast.AnnAssign | None:
+    """The last module-level ``name = ...`` or ``name: T = ...``."""
+    found = None
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AnnAssign):
+            targets = [node.target]
+        else:
+            continue
+        if any(isinstance(target, ast.Name) and target.id == name for target in targets):
+            found = node
+    return found
+
+
+def literal_strings(node: ast.AST) -> list[str] | None:
+    """The items of a list/tuple literal of string constants, or None if it is anything else."""
+    if not isinstance(node, (ast.List, ast.Tuple)):
+        return None
+    items = []
+    for element in node.elts:
+        if not (isinstance(element, ast.Constant) and isinstance(element.value, str)):
+            return None
+        items.append(element.value)
+    return items
+
+
+def _item_spans(node: ast.List | ast.Tuple | ast.Dict) -> list[tuple[ast.AST, ast.AST]]:
+    """(first node, last node) of each item: the element, or the key and value of a dict entry."""
+    if isinstance(node, ast.Dict):
+        if any(key is None for key in node.keys):
+            raise ValueError("dict literal with ** unpacking")
+        return list(zip(node.keys, node.values, strict=True))  # type: ignore[arg-type]
+    return [(element, element) for element in node.elts]
+
+
+def insert_item(
+    text: str,
+    node: ast.List | ast.Tuple | ast.Dict,
+    index: int,
+    item_source: str,
+    value: Brackets | None = None,
+    *,
+    line_length: int = 10**6,
+) -> str:
+    """Insert ``item_source`` (code without the comma) as item ``index`` of a list/tuple/dict literal.
+
+    In a literal written one item per line the item gets its own line(s) with the
+    neighbours' indentation and a trailing comma (adding the comma the previous last
+    item lacked, if it lacked one); with ``value`` the item is ``item_source + value``,
+    split like ``ruff format`` when longer than ``line_length``. In a one-line literal
+    it goes inline.
+    """
+
+    def item_lines(indent: str) -> list[str]:
+        if value is None:
+            return [f"{indent}{item_source},"]
+        return layout(item_source, value, ",", indent=indent, line_length=line_length)
+
+    if value is not None and not (_item_spans(node) and _item_spans(node)[0][0].lineno > node.lineno):
+        item_source += value.flat()
+    lines = _lines(text)
+    spans = _item_spans(node)
+    multiline = bool(spans) and spans[0][0].lineno > node.lineno
+    if not spans:
+        # Empty literal: ``[]`` -> ``[item]`` (node ends with the closing bracket).
+        line = lines[node.end_lineno - 1]
+        col = _char_col(line, node.end_col_offset) - 1
+        lines[node.end_lineno - 1] = line[:col] + item_source + line[col:]
+        return "".join(lines)
+    if multiline:
+        if index < len(spans):
+            first = spans[index][0]
+            return insert_lines(text, first.lineno, item_lines(_indent_of(lines[first.lineno - 1])))
+        last_first, last = spans[-1]
+        indent = _indent_of(lines[last_first.lineno - 1])
+        line = lines[last.end_lineno - 1]
+        col = _char_col(line, last.end_col_offset)
+        rest = line[col:]
+        if not rest.lstrip().startswith(","):
+            # The closing paren of a parenthesised item can follow end_col_offset; find the comma
+            # or add one right after the item.
+            lines[last.end_lineno - 1] = line[:col] + "," + rest
+        return insert_lines("".join(lines), last.end_lineno + 1, item_lines(indent))
+    # One-line literal.
+    if index < len(spans):
+        first = spans[index][0]
+        line = lines[first.lineno - 1]
+        col = _char_col(line, first.col_offset)
+        lines[first.lineno - 1] = line[:col] + item_source + ", " + line[col:]
+    else:
+        last = spans[-1][1]
+        line = lines[last.end_lineno - 1]
+        col = _char_col(line, last.end_col_offset)
+        lines[last.end_lineno - 1] = line[:col] + ", " + item_source + line[col:]
+    return "".join(lines)
+
+
+# ── Imports ───────────────────────────────────────────────────────────────────
+
+
+def leading_import_block(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
+    """The module's first run of import statements (after the docstring)."""
+    body = list(tree.body)
+    if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant):
+        body = body[1:]
+    block: list[ast.Import | ast.ImportFrom] = []
+    for node in body:
+        if not isinstance(node, (ast.Import, ast.ImportFrom)):
+            break
+        block.append(node)
+    return block
+
+
+def imports_name(tree: ast.Module, level: int, module: str, name: str) -> bool:
+    """True if any module-level ``from <level dots><module> import <name>`` exists."""
+    return any(
+        isinstance(node, ast.ImportFrom)
+        and node.level == level
+        and (node.module or "") == module
+        and any(alias.name == name and alias.asname is None for alias in node.names)
+        for node in tree.body
+    )
+
+
+def insert_from_import(
+    text: str, tree: ast.Module, level: int, module: str, name: str, *, path: str, line_length: int = 10**6
+) -> str:
+    """Add ``from <level dots><module> import <name>`` where ruff's isort puts it.
+
+    It goes among the leading block's ``from`` imports of the same level, before the
+    first one whose module sorts after it (and above that import's own comments), or
+    after the last of them.
+    """
+    dots = "." * level
+    block = [node for node in leading_import_block(tree) if isinstance(node, ast.ImportFrom) and node.level == level]
+    if not block:
+        raise AnchorNotFound(
+            path,
+            f"a 'from {dots}x import Y' line in the import block at the top",
+            "Restore the file's relative imports (e.g. `git checkout -- " + path + "`) and run again.",
+        )
+    if any((node.module or "") == module for node in block):
+        raise WiringError(
+            f"{path}: already imports from {dots}{module} but not {name}: add {name} to that import by hand "
+            "and run again."
+        )
+    new_lines = [f"from {dots}{module} import {name}"]
+    if len(new_lines[0]) > line_length:  # ruff's isort wraps it the way ruff format would
+        new_lines = [f"from {dots}{module} import (", f"    {name},", ")"]
+    key = isort_module_key(module)
+    lines = _lines(text)
+    for node in block:
+        if isort_module_key(node.module or "") > key:
+            before = node.lineno
+            while before > 1 and lines[before - 2].lstrip().startswith("#"):
+                before -= 1
+            return insert_lines(text, before, new_lines)
+    return insert_lines(text, block[-1].end_lineno + 1, new_lines)
+
+
+# ── Lists of names ────────────────────────────────────────────────────────────
+
+
+def insert_dunder_all(text: str, tree: ast.Module, name: str, *, path: str) -> str:
+    """Add ``"name"`` to the module's ``__all__`` list at its RUF022 place (or the end if unsorted)."""
+    assignment = top_level_assignment(tree, "__all__")
+    items = literal_strings(assignment.value) if assignment is not None and assignment.value is not None else None
+    if items is None:
+        raise AnchorNotFound(
+            path,
+            "a module-level '__all__ = [...]' list of strings",
+            "Restore __all__ (e.g. `git checkout -- " + path + "`) and run again.",
+        )
+    index = sorted_position(items, name, dunder_all_key) if is_sorted(items, dunder_all_key) else len(items)
+    return insert_item(text, assignment.value, index, _double_quoted(name))
+
+
+def _double_quoted(name: str) -> str:
+    if not name.isidentifier():
+        raise ValueError(f"not an identifier: {name!r}")
+    return f'"{name}"'
+
+
+def member_key(name: str) -> tuple[Any, ...]:
+    """ruff's isort order of imported names (``order-by-type``): CONSTANTS, Classes, others; case-insensitive."""
+    return (dunder_all_key(name)[0], natural_key(name.lower()), natural_key(name))
+
+
+def add_import_names(
+    text: str, tree: ast.Module, module: str, names: Sequence[str], *, path: str, line_length: int
+) -> str:
+    """Add ``names`` to the module-level ``from <module> import ...`` statement (absolute import).
+
+    The statement is rewritten with its names in ruff's order, on one line when that fits
+    in ``line_length`` and was one line before, else parenthesised one name per line.
+    """
+    statement = next(
+        (
+            node
+            for node in tree.body
+            if isinstance(node, ast.ImportFrom)
+            and node.level == 0
+            and node.module == module
+            and not any(alias.name == "*" for alias in node.names)
+        ),
+        None,
+    )
+    if statement is None:
+        raise AnchorNotFound(
+            path, f"the line 'from {module} import ...'", f"Restore it (e.g. `git checkout -- {path}`) and run again."
+        )
+    have = {(alias.name, alias.asname) for alias in statement.names}
+    missing = [name for name in names if (name, None) not in have]
+    if not missing:
+        return text
+    lines = _lines(text)
+    first, last = statement.lineno, statement.end_lineno
+    original = "".join(lines[first - 1 : last])
+    if "#" in original:
+        raise WiringError(
+            f"{path}: the 'from {module} import ...' statement has comments; add {', '.join(missing)} to it by hand, "
+            "then run again."
+        )
+    aliases = sorted({*have, *((name, None) for name in missing)}, key=lambda pair: member_key(pair[0]))
+    parts = [name if asname is None else f"{name} as {asname}" for name, asname in aliases]
+    indent = _indent_of(lines[first - 1])
+    one_line = f"{indent}from {module} import {', '.join(parts)}"
+    if first == last and len(one_line) <= line_length:
+        new = [one_line]
+    else:
+        new = [f"{indent}from {module} import (", *(f"{indent}    {part}," for part in parts), f"{indent})"]
+    lines[first - 1 : last] = [line + "\n" for line in new]
+    return "".join(lines)
+
+
+@dataclass(frozen=True)
+class Brackets:
+    """A bracketed expression to lay out like ``ruff format``: ``Field(default=None, ...)``, ``("X",)``.
+
+    ``items`` are source strings or nested :class:`Brackets`, each with a prefix
+    (``"default="``, or ``""``). ``one_tuple`` keeps the comma of a one-element tuple.
+    """
+
+    opener: str  # "Field(" or "("
+    items: tuple[tuple[str, str | Brackets], ...]
+    closer: str = ")"
+    one_tuple: bool = False
+
+    def flat(self) -> str:
+        inner = ", ".join(prefix + _flat(value) for prefix, value in self.items)
+        return f"{self.opener}{inner}{',' if self.one_tuple else ''}{self.closer}"
+
+
+def _flat(value: str | Brackets) -> str:
+    return value if isinstance(value, str) else value.flat()
+
+
+def layout(prefix: str, value: str | Brackets, suffix: str, *, indent: str, line_length: int) -> list[str]:
+    """Lines for ``prefix + value + suffix`` at ``indent``, split like ``ruff format`` when too long.
+
+    Too long: the brackets open at the end of the first line; the items go on one indented
+    line if that fits, else one per line with a trailing comma (each laid out the same way).
+    Plain strings never split.
+    """
+    flat = f"{indent}{prefix}{_flat(value)}{suffix}"
+    if len(flat) <= line_length or isinstance(value, str):
+        return [flat]
+    inner = indent + "    "
+    opening, closing = f"{indent}{prefix}{value.opener}", f"{indent}{value.closer}{suffix}"
+    hugged = inner + ", ".join(p + _flat(v) for p, v in value.items) + ("," if value.one_tuple else "")
+    if len(hugged) <= line_length:
+        return [opening, hugged, closing]
+    body = [line for p, v in value.items for line in layout(p, v, ",", indent=inner, line_length=line_length)]
+    return [opening, *body, closing]

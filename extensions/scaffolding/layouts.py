@@ -1,0 +1,350 @@
+"""Which Prompture source layout a checkout has, as data, and what it already registers.
+
+Prompture moved its internals four times (see ``/work/shared/prompture-layouts.md``).
+Each layout is one :class:`Layout` value below: the file that claims a checkout for it,
+the anchors that must be present, the files each wiring step edits and the places the
+rendered files go. Adding a layout (a later Prompture) means adding one entry to
+``LAYOUTS``, newest first, and, to wire it, the step functions it names in ``wiring.py``.
+
+Only L4 is wired today; L1–L3 are described so detection and the questionnaire
+validators know them, but ``Layout.wired`` is False for them.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+
+class LayoutError(Exception):
+    """The folder is not a Prompture checkout this template recognises (message says why)."""
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A file that must exist and, when ``anchor`` is set, contain that exact text."""
+
+    path: str
+    anchor: str | None = None
+
+    def problem(self, root: Path) -> str:
+        """'' when the marker holds in ``root``, else what is missing."""
+        file = root / self.path
+        if not file.is_file():
+            return f"{self.path} is missing"
+        if self.anchor is not None:
+            try:
+                text = file.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as error:
+                return f"{self.path} cannot be read ({error})"
+            if self.anchor not in text:
+                return f"{self.path} does not contain {self.anchor!r}"
+        return ""
+
+
+def _frozen(mapping: Mapping[str, str]) -> Mapping[str, str]:
+    return MappingProxyType(dict(mapping))
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What the template knows about one Prompture source layout."""
+
+    name: str  # "L4"
+    title: str  # "plugins"
+    versions: str  # PyPI versions with this layout
+    identity: str  # the file whose presence claims a checkout for this layout
+    absent: tuple[str, ...]  # files a checkout of this layout does not have (they belong to newer ones)
+    markers: tuple[Marker, ...]  # must all hold once the layout is claimed
+    files: Mapping[str, str]  # wiring step -> the file it edits (relative to the checkout)
+    rendered: Mapping[str, str]  # rendered file kind -> path pattern with {provider}
+    drivers_dir: str  # where driver modules live
+    provider_sources: tuple[str, ...]  # glob patterns of modules that register providers
+    steps: tuple[str, ...]  # wiring steps, in order (names of functions in wiring.STEPS)
+    wired: bool = False  # True once wiring.py implements every step for this layout
+    notes: str = field(default="", compare=False)
+
+    def path(self, step: str) -> str:
+        return self.files[step]
+
+    def rendered_path(self, kind: str, provider: str) -> str:
+        return self.rendered[kind].format(provider=provider)
+
+
+_DOCS = {"pyproject": "pyproject.toml", "env": ".env.copy", "claude_md": "CLAUDE.md"}
+_RENDERED_INFRA = {
+    "driver": "prompture/drivers/{provider}_driver.py",
+    "async_driver": "prompture/drivers/async_{provider}_driver.py",
+    "rates": "prompture/infra/rates/{provider}.json",
+}
+
+L4 = Layout(
+    name="L4",
+    title="plugins",
+    versions="1.1.1 – 1.15.x",
+    identity="prompture/plugins/builtins/__init__.py",
+    absent=(),
+    markers=(
+        Marker("prompture/plugins/builtins/__init__.py", "BUILTIN_PLUGINS"),
+        Marker("prompture/plugins/base.py", "class ProviderPlugin"),
+        Marker("prompture/drivers/provider_descriptors.py", "class ProviderDescriptor"),
+        Marker("prompture/drivers/__init__.py", "__all__"),
+        Marker("prompture/infra/settings.py", "class Settings("),
+    ),
+    files=_frozen(
+        {
+            "plugins": "prompture/plugins/builtins/__init__.py",
+            "drivers": "prompture/drivers/__init__.py",
+            "settings": "prompture/infra/settings.py",
+            **_DOCS,
+        }
+    ),
+    rendered=_frozen({**_RENDERED_INFRA, "plugin": "prompture/plugins/builtins/{provider}_plugin.py"}),
+    drivers_dir="prompture/drivers",
+    provider_sources=("prompture/plugins/builtins/*.py",),
+    steps=("plugins", "drivers", "settings", "pyproject", "env", "claude_md"),
+    wired=True,
+)
+
+# L1–L3: detection data and file places from the layouts doc. Not wired yet (wired=False):
+# their registry steps (descriptors, register_driver calls, discovery, PROVIDER_MAP,
+# package exports) have no implementation in wiring.py.
+L3 = Layout(
+    name="L3",
+    title="descriptors",
+    versions="1.0.50 – 1.0.57",
+    identity="prompture/drivers/provider_descriptors.py",
+    absent=("prompture/plugins/builtins/__init__.py",),
+    markers=(
+        Marker("prompture/drivers/provider_descriptors.py", "def _build_descriptors"),
+        Marker("prompture/drivers/__init__.py", "__all__"),
+        Marker("prompture/infra/settings.py", "class Settings("),
+    ),
+    files=_frozen(
+        {
+            "descriptors": "prompture/drivers/provider_descriptors.py",
+            "drivers": "prompture/drivers/__init__.py",
+            "settings": "prompture/infra/settings.py",
+            **_DOCS,
+        }
+    ),
+    rendered=_frozen(_RENDERED_INFRA),
+    drivers_dir="prompture/drivers",
+    provider_sources=("prompture/drivers/provider_descriptors.py",),
+    steps=("descriptors", "drivers", "settings", "pyproject", "env", "claude_md"),
+)
+
+L2 = Layout(
+    name="L2",
+    title="infra",
+    versions="1.0.13 – 1.0.49",
+    identity="prompture/infra/settings.py",
+    absent=("prompture/plugins/builtins/__init__.py", "prompture/drivers/provider_descriptors.py"),
+    markers=(
+        Marker("prompture/infra/settings.py", "class Settings("),
+        Marker("prompture/drivers/__init__.py", "register_driver("),
+        Marker("prompture/drivers/async_registry.py", "register_async_driver("),
+        Marker("prompture/infra/discovery.py", "provider_classes"),
+        Marker("prompture/infra/model_rates.py", "PROVIDER_MAP"),
+    ),
+    files=_frozen(
+        {
+            "registry": "prompture/drivers/__init__.py",
+            "async_registry": "prompture/drivers/async_registry.py",
+            "drivers": "prompture/drivers/__init__.py",
+            "settings": "prompture/infra/settings.py",
+            "discovery": "prompture/infra/discovery.py",
+            "model_rates": "prompture/infra/model_rates.py",
+            **_DOCS,
+        }
+    ),
+    # The rate folder exists from 1.0.38 on.
+    rendered=_frozen(_RENDERED_INFRA),
+    drivers_dir="prompture/drivers",
+    provider_sources=("prompture/drivers/__init__.py", "prompture/drivers/async_registry.py"),
+    steps=(
+        "registry",
+        "async_registry",
+        "drivers",
+        "settings",
+        "discovery",
+        "model_rates",
+        "pyproject",
+        "env",
+        "claude_md",
+    ),
+)
+
+L1 = Layout(
+    name="L1",
+    title="flat",
+    versions="0.0.34 – 1.0.12",
+    identity="prompture/settings.py",
+    absent=(
+        "prompture/plugins/builtins/__init__.py",
+        "prompture/drivers/provider_descriptors.py",
+        "prompture/infra/settings.py",
+    ),
+    markers=(
+        Marker("prompture/settings.py", "class Settings("),
+        Marker("prompture/drivers/__init__.py", "register_driver("),
+        Marker("prompture/drivers/async_registry.py", "register_async_driver("),
+        Marker("prompture/discovery.py", "provider_classes"),
+        Marker("prompture/model_rates.py", "PROVIDER_MAP"),
+        Marker("prompture/__init__.py", "__all__"),
+    ),
+    files=_frozen(
+        {
+            "registry": "prompture/drivers/__init__.py",
+            "async_registry": "prompture/drivers/async_registry.py",
+            "drivers": "prompture/drivers/__init__.py",
+            "package_exports": "prompture/__init__.py",
+            "settings": "prompture/settings.py",
+            "discovery": "prompture/discovery.py",
+            "model_rates": "prompture/model_rates.py",
+            **_DOCS,
+        }
+    ),
+    rendered=_frozen(
+        {k: v for k, v in _RENDERED_INFRA.items() if k != "rates"}  # no rate folder in L1
+    ),
+    drivers_dir="prompture/drivers",
+    provider_sources=("prompture/drivers/__init__.py", "prompture/drivers/async_registry.py"),
+    steps=(
+        "registry",
+        "async_registry",
+        "drivers",
+        "package_exports",
+        "settings",
+        "discovery",
+        "model_rates",
+        "pyproject",
+        "env",
+        "claude_md",
+    ),
+)
+
+#: Newest first. A checkout is claimed by the first layout whose identity file exists
+#: and whose ``absent`` files do not.
+LAYOUTS: tuple[Layout, ...] = (L4, L3, L2, L1)
+
+
+def _claims(layout: Layout, root: Path) -> bool:
+    return (root / layout.identity).is_file() and not any((root / path).exists() for path in layout.absent)
+
+
+def detect_layout(root: Path | str) -> Layout:
+    """Return the layout of the Prompture checkout at ``root``.
+
+    Raises :class:`LayoutError` naming the files and anchors it looked for when no
+    layout claims the folder, or when the claiming layout's anchors are not all there
+    (an anchor edited away, a half-moved tree, a newer Prompture than this template knows).
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise LayoutError(f"{root} is not a folder.")
+    for layout in LAYOUTS:
+        if not _claims(layout, root):
+            continue
+        problems = [problem for marker in layout.markers if (problem := marker.problem(root))]
+        if problems:
+            raise LayoutError(
+                f"{root} looks like a Prompture {layout.versions} checkout (layout {layout.name} "
+                f"'{layout.title}': {layout.identity} exists), but " + "; ".join(problems) + ". "
+                "Restore those lines (e.g. `git checkout -- <file>`), or this is a Prompture "
+                "version this template does not know yet."
+            )
+        return layout
+    looked_for = ", ".join(f"{layout.identity} ({layout.name})" for layout in LAYOUTS)
+    raise LayoutError(
+        f"{root} is not a Prompture checkout this template recognises: looked for {looked_for}, "
+        "none found. Run the template in the root of a Prompture checkout (the folder with "
+        "pyproject.toml and prompture/)."
+    )
+
+
+# ── What the checkout already has (for the questionnaire validators) ──────────
+
+
+def _parse(path: Path) -> ast.Module | None:
+    try:
+        return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
+        return None
+
+
+def _call_name(call: ast.Call) -> str:
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return ""
+
+
+def _string(node: ast.AST | None) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def _registered_names(tree: ast.Module) -> Iterator[str]:
+    """Provider names in ``ProviderDescriptor(name=...)``, ``build_alias("x", ...)`` and
+    ``register_driver("x", ...)`` / ``register_async_driver("x", ...)`` calls."""
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        called = _call_name(node)
+        if called == "ProviderDescriptor":
+            for keyword in node.keywords:
+                if keyword.arg == "name" and (name := _string(keyword.value)):
+                    yield name
+        elif called in ("build_alias", "register_driver", "register_async_driver") and node.args:
+            name = _string(node.args[0])
+            if name:
+                yield name
+
+
+def _driver_stem_provider(stem: str) -> str:
+    """``moonshot_driver`` and ``async_moonshot_driver`` -> ``moonshot``."""
+    name = stem.removesuffix("_driver")
+    return name.removeprefix("async_")
+
+
+def existing_providers(root: Path | str) -> set[str]:
+    """Provider names the checkout already registers or has driver modules for.
+
+    Registered names come from the AST of the layout's provider sources (for L4 the
+    plugin modules); module names are the ``*_driver.py`` stems in the drivers folder
+    (``async_`` and ``_driver`` removed). An unrecognised folder gives an empty set.
+    """
+    root = Path(root)
+    try:
+        layout = detect_layout(root)
+    except LayoutError:
+        return set()
+    names: set[str] = set()
+    for pattern in layout.provider_sources:
+        for path in sorted(root.glob(pattern)):
+            if (tree := _parse(path)) is not None:
+                names.update(_registered_names(tree))
+    for path in (root / layout.drivers_dir).glob("*_driver.py"):
+        names.add(_driver_stem_provider(path.stem))
+    return names
+
+
+def existing_driver_classes(root: Path | str) -> set[str]:
+    """Names of the classes defined at module level in ``prompture/drivers/*.py``."""
+    root = Path(root)
+    try:
+        drivers_dir = root / detect_layout(root).drivers_dir
+    except LayoutError:
+        drivers_dir = root / "prompture" / "drivers"
+    classes: set[str] = set()
+    for path in drivers_dir.glob("*.py"):
+        if (tree := _parse(path)) is not None:
+            classes.update(node.name for node in tree.body if isinstance(node, ast.ClassDef))
+    return classes

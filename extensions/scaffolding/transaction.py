@@ -1,0 +1,187 @@
+"""Apply a set of file edits all-or-nothing.
+
+Edits are staged in memory (:meth:`Transaction.text` / :meth:`Transaction.stage`),
+checked (:meth:`Transaction.check`: Python must parse, TOML must load), and only then
+written by :meth:`Transaction.commit`: each file through a temporary file and
+``os.replace``, after making sure no file changed on disk since it was read. If a write
+fails midway, the files already replaced get their original bytes back, so the
+checkout is left exactly as it was.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import os
+import stat
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .edits import WiringError
+
+
+class TransactionError(WiringError):
+    """Staged edits could not be checked or written; nothing was changed."""
+
+
+@dataclass
+class _File:
+    path: Path
+    original: bytes
+    newline: str  # "\r\n" when the file uses CRLF line ends, else "\n"
+    text: str  # current staged text, with "\n" line ends
+
+
+class Transaction:
+    """Staged edits to files under ``root``, written together or not at all."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+        self._files: dict[str, _File] = {}  # relative path -> file, in first-read order
+
+    # ── staging ──
+
+    def _file(self, rel: str) -> _File:
+        if rel not in self._files:
+            path = self.root / rel
+            try:
+                original = path.read_bytes()
+            except FileNotFoundError:
+                raise WiringError(f"{rel}: file not found in {self.root}. Restore it and run again.") from None
+            except OSError as error:
+                raise WiringError(f"{rel}: cannot be read ({error.strerror}). Fix that and run again.") from None
+            try:
+                decoded = original.decode("utf-8")
+            except UnicodeDecodeError:
+                raise WiringError(f"{rel}: is not UTF-8 text; convert it to UTF-8 and run again.") from None
+            newline = "\r\n" if "\r\n" in decoded else "\n"
+            self._files[rel] = _File(path, original, newline, decoded.replace("\r\n", "\n"))
+        return self._files[rel]
+
+    def text(self, rel: str) -> str:
+        """The file's text as staged so far (its content on disk if nothing is staged yet)."""
+        return self._file(rel).text
+
+    def stage(self, rel: str, text: str) -> bool:
+        """Stage new text for the file; True if that differs from what was staged before."""
+        file = self._file(rel)
+        changed = text != file.text
+        file.text = text
+        return changed
+
+    def _new_bytes(self, file: _File) -> bytes:
+        return file.text.replace("\n", file.newline).encode("utf-8")
+
+    def changed_files(self) -> list[str]:
+        """Relative paths whose staged bytes differ from the originals, in first-read order."""
+        return [rel for rel, file in self._files.items() if self._new_bytes(file) != file.original]
+
+    # ── checking ──
+
+    def check(self) -> None:
+        """Every changed ``.py`` file must parse and every ``.toml`` file must load."""
+        for rel in self.changed_files():
+            text = self._files[rel].text
+            if rel.endswith(".py"):
+                try:
+                    ast.parse(text, filename=rel)
+                except SyntaxError as error:
+                    raise TransactionError(
+                        f"{rel}: the edited file would not parse (line {error.lineno}: {error.msg}); nothing was "
+                        "written. This is a bug in the template: please report it with the file."
+                    ) from None
+            elif rel.endswith(".toml"):
+                _check_toml(rel, text)
+
+    # ── writing ──
+
+    def commit(self) -> list[str]:
+        """Write every changed file, all-or-nothing; return the relative paths written."""
+        self.check()
+        changed = self.changed_files()
+        for rel in changed:
+            file = self._files[rel]
+            try:
+                on_disk = file.path.read_bytes()
+            except OSError:
+                on_disk = None
+            if on_disk != file.original:
+                raise TransactionError(
+                    f"{rel}: changed while wiring (it differs from what was read a moment ago); nothing was "
+                    "written. Let the other program finish, then run again."
+                )
+        replaced: list[str] = []
+        try:
+            for rel in changed:
+                _replace(self._files[rel].path, self._new_bytes(self._files[rel]), rel)
+                replaced.append(rel)
+        except OSError as error:
+            failed = rel
+            not_restored = []
+            for done in reversed(replaced):
+                try:
+                    _replace(self._files[done].path, self._files[done].original, done)
+                except OSError:
+                    not_restored.append(done)
+            if not_restored:
+                raise TransactionError(
+                    f"{failed}: could not be written ({_reason(error)}), and restoring "
+                    f"{', '.join(not_restored)} failed too: check those files (e.g. `git diff`)."
+                ) from error
+            raise TransactionError(
+                f"{failed}: could not be written ({_reason(error)}); the files written before it were "
+                "restored, nothing was changed. Make it writable and run again."
+            ) from error
+        return replaced
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror or str(error)
+
+
+def _writable(path: Path) -> bool:
+    """Writable by us *and* not marked read-only (root can write anything; respect the mode bits)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return os.access(path.parent, os.W_OK)
+    return os.access(path, os.W_OK) and bool(mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+
+
+def _replace(path: Path, data: bytes, rel: str) -> None:
+    """Write ``data`` to ``path`` through a temporary file beside it and ``os.replace``."""
+    if not _writable(path):
+        raise PermissionError(13, "the file is read-only", str(path))
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".wiring", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(OSError):
+            os.chmod(temporary, stat.S_IMODE(path.stat().st_mode))
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _check_toml(rel: str, text: str) -> None:
+    try:
+        import tomllib  # Python 3.11+
+    except ModuleNotFoundError:  # Python 3.10: tomlkit's parser checks the same syntax
+        tomllib = None
+    try:
+        if tomllib is not None:
+            tomllib.loads(text)
+        else:
+            import tomlkit
+
+            tomlkit.parse(text)
+    except Exception as error:
+        raise TransactionError(
+            f"{rel}: the edited file would not be valid TOML ({error}); nothing was written. This is a bug in "
+            "the template: please report it with the file."
+        ) from None
