@@ -1,0 +1,49 @@
+"""Shared pytest fixtures. Each block below belongs to one part of the template; keep them separate."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# ── models.dev: the catalogue client and a local models.dev ────────────────────
+# `extensions/` on sys.path makes the template's logic importable as `scaffolding`.
+
+sys.path.insert(0, str(ROOT / "extensions"))
+
+from scaffolding import models_dev  # noqa: E402
+from support.models_dev_server import ModelsDevServer  # noqa: E402
+
+MODELS_DEV_FIXTURE = Path(__file__).resolve().parent / "fixtures" / "models-dev.json"
+
+
+@pytest.fixture
+def models_dev_server():
+    """A local models.dev serving tests/fixtures/models-dev.json at ``server.url``."""
+    with ModelsDevServer(MODELS_DEV_FIXTURE) as server:
+        yield server
+
+
+@pytest.fixture
+def models_dev_env(models_dev_server, tmp_path, monkeypatch):
+    """Point the catalogue client at ``models_dev_server`` with an empty cache dir and HOME.
+
+    Also clears the other MODELS_DEV_* knobs and the per-process memo, so each test
+    starts from nothing. Returns the server.
+    """
+    monkeypatch.setenv("MODELS_DEV_URL", models_dev_server.url)
+    monkeypatch.setenv("MODELS_DEV_CACHE_DIR", str(tmp_path / "models-dev-cache"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    for knob in ("MODELS_DEV_OFFLINE", "MODELS_DEV_TTL", "MODELS_DEV_TIMEOUT"):
+        monkeypatch.delenv(knob, raising=False)
+    (tmp_path / "home").mkdir()
+    models_dev.forget()
+    yield models_dev_server
+    models_dev.forget()
+
+
+# ── end of the models.dev block ────────────────────────────────────────────────
