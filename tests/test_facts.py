@@ -216,7 +216,9 @@ def test_default_auth(given, expected):
         (["CLOUDFLARE_ACCOUNT_ID", "CLOUDFLARE_API_KEY"], "cf", "CLOUDFLARE_API_KEY"),
         (["DATABRICKS_HOST", "DATABRICKS_TOKEN"], "databricks", "DATABRICKS_TOKEN"),
         (["SOME_ACCOUNT"], "some", "SOME_ACCOUNT"),
+        (["302AI_API_KEY"], "ai302", "AI302_API_KEY"),
         (None, "my_prov", "MY_PROV_API_KEY"),
+        (None, "", "PROVIDER_API_KEY"),
     ],
 )
 def test_default_api_key_env(env, provider, expected):

@@ -61,6 +61,7 @@ RATE_ENTRY_KEYS = (
 )
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_CONVENTIONAL_ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
 _RELEASE_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 
 
@@ -315,9 +316,10 @@ def default_auth(facts: dict) -> str:
 def default_api_key_env(facts: dict, provider: str) -> str:
     """The API key variable: the first of models.dev's ``env`` ending in ``_API_KEY``, else the
     first that looks like a secret (``KEY``, ``TOKEN``, ``_PAT``), else the first one, else
-    ``<PROVIDER>_API_KEY``.
+    ``<PROVIDER>_API_KEY``. Only conventional names (uppercase, starting with a letter) are
+    picked, so the default passes the questionnaire's check.
     """
-    names = _provider(facts).get("env", [])
+    names = [name for name in _provider(facts).get("env", []) if _CONVENTIONAL_ENV_NAME.fullmatch(name)]
     for matches in (
         lambda name: name.endswith("_API_KEY"),
         lambda name: "KEY" in name or "TOKEN" in name or name.endswith("_PAT"),
@@ -326,10 +328,8 @@ def default_api_key_env(facts: dict, provider: str) -> str:
         found = [name for name in names if matches(name)]
         if found:
             return found[0]
-    prefix = re.sub(r"[^A-Z0-9]+", "_", (provider or "provider").upper()).strip("_") or "PROVIDER"
-    if prefix[0].isdigit():
-        prefix = "_" + prefix
-    return f"{prefix}_API_KEY"
+    prefix = re.sub(r"[^A-Z0-9]+", "_", (provider or "").upper()).strip("_")
+    return f"{prefix}_API_KEY" if prefix[:1].isalpha() else "PROVIDER_API_KEY"
 
 
 def default_endpoint(facts: dict) -> str:
