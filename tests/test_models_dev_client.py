@@ -322,3 +322,12 @@ def test_readers_never_see_a_partly_written_cache_file(tmp_path):
         reader.join()
     assert seen <= {len(version) for version in versions}
     assert [p.name for p in path.parent.iterdir()] == ["api.json"]
+
+
+def test_an_unwritable_cache_still_gives_the_catalogue_with_one_warning(models_dev_env, tmp_path, monkeypatch, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("MODELS_DEV_CACHE_DIR", str(blocker / "cache"))
+    assert models_dev.load_catalogue() == fixture_catalogue()
+    [line] = warning_lines(capsys)
+    assert line.startswith("prompture-driver-template: warning: could not write the models.dev cache (")
