@@ -1,0 +1,525 @@
+"""The wiring task (extensions/wire_checkout.py) on a real Prompture 1.15.1 checkout (layout L4).
+
+Each test copies a fresh sdist checkout, puts small stand-in rendered files in place
+(what Copier renders before the task runs), writes an answers file and runs the task
+as a real subprocess in the checkout, as Copier does.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import hashlib
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "extensions"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from scaffolding.edits import (  # noqa: E402
+    dunder_all_key,
+    is_sorted,
+    isort_module_key,
+    leading_import_block,
+    natural_key,
+)
+from scaffolding.transaction import Transaction, TransactionError  # noqa: E402
+from support.sdists import extract_checkout  # noqa: E402
+
+VERSION = "1.15.1"
+WIRE = ROOT / "extensions" / "wire_checkout.py"
+PLUGINS = "prompture/plugins/builtins/__init__.py"
+DRIVERS = "prompture/drivers/__init__.py"
+SETTINGS = "prompture/infra/settings.py"
+EDITED = (PLUGINS, DRIVERS, SETTINGS, "pyproject.toml", ".env.copy", "CLAUDE.md")
+PY_EDITED = (PLUGINS, DRIVERS, SETTINGS)
+
+BASE_ANSWERS = {
+    "_commit": "v0.1.0",
+    "_src_path": str(ROOT),
+    "provider": "nimbus",
+    "class_prefix": "Nimbus",
+    "display_name": "Nimbus AI",
+    "models_dev_provider": "",
+    "api_style": "openai_compatible",
+    "auth": "api_key_and_endpoint",
+    "api_key_env": "NIMBUS_API_KEY",
+    "endpoint": "https://api.nimbus.example/v1",
+    "endpoint_env": "NIMBUS_ENDPOINT",
+    "default_model": "nimbus-large",
+    "supports_messages": True,
+    "supports_streaming": True,
+    "with_example": False,
+    "models_dev_facts": {"provider": {"name": "ignored"}, "models": {"x": {"cost": 1}}},
+}
+
+
+# ── helpers (local to this file) ──────────────────────────────────────────────
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory) -> Path:
+    return extract_checkout(VERSION, tmp_path_factory.mktemp("sdist"))
+
+
+@pytest.fixture
+def checkout(pristine, tmp_path) -> Path:
+    root = tmp_path / "checkout"
+    shutil.copytree(pristine, root)
+    return root
+
+
+def render_standins(root: Path, provider: str, prefix: str) -> None:
+    """Minimal versions of the four files Copier renders before the task runs."""
+    driver = '''\
+        """Stand-in {kind}driver for the wiring tests."""
+
+        from typing import Any
+
+        from .{base_module} import {base}
+
+
+        class {cls}({base}):
+            supports_messages = True
+
+            def __init__(self, api_key: str | None = None, model: str = "m", endpoint: str | None = None) -> None:
+                self.api_key, self.model, self.endpoint = api_key, model, endpoint
+
+            {async_}def generate(self, prompt: str, options: dict[str, Any]) -> dict[str, Any]:
+                return {{"text": prompt, "meta": {{}}}}
+        '''
+    drivers = root / "prompture" / "drivers"
+    (drivers / f"{provider}_driver.py").write_text(
+        textwrap.dedent(driver).format(kind="", base_module="base", base="Driver", cls=f"{prefix}Driver", async_="")
+    )
+    (drivers / f"async_{provider}_driver.py").write_text(
+        textwrap.dedent(driver).format(
+            kind="async ", base_module="async_base", base="AsyncDriver", cls=f"Async{prefix}Driver", async_="async "
+        )
+    )
+    plugin = f'''\
+        """Stand-in plugin for the wiring tests."""
+
+        from __future__ import annotations
+
+        from ...drivers.provider_descriptors import ProviderDescriptor
+        from ..base import ProviderPlugin
+        from ._aliases import _llm
+
+
+        class {prefix}Plugin(ProviderPlugin):
+            name = "{provider}_builtin"
+            version = "1.0.0"
+
+            def descriptors(self) -> list[ProviderDescriptor]:
+                kwargs = {{"api_key": "{provider}_api_key", "endpoint": "{provider}_endpoint"}}
+                llm = _llm(
+                    "{provider}_driver", "{prefix}Driver", "async_{provider}_driver", "Async{prefix}Driver",
+                    kwargs, "{provider}_model",
+                )
+                return [ProviderDescriptor(name="{provider}", **llm, is_configured_check="{provider}_api_key")]
+        '''
+    (root / "prompture" / "plugins" / "builtins" / f"{provider}_plugin.py").write_text(textwrap.dedent(plugin))
+    (root / "prompture" / "infra" / "rates" / f"{provider}.json").write_text("{}\n")
+
+
+def prepare(root: Path, **changes) -> str:
+    """Render the stand-ins and write the answers file; return its name."""
+    answers = {**BASE_ANSWERS, **changes}
+    answers = {key: value for key, value in answers.items() if value is not None}
+    render_standins(root, answers["provider"], answers["class_prefix"])
+    name = f".copier-answers.{answers['provider']}.yml"
+    (root / name).write_text(yaml.safe_dump(answers, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return name
+
+
+def wire(root: Path, answers_file: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(WIRE), answers_file], cwd=root, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )  # fmt: skip
+
+
+def digest(root: Path, skip: tuple[str, ...] = ()) -> str:
+    """Hash of every file's path and bytes under ``root`` (except ``skip``)."""
+    sha = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        rel = path.relative_to(root).as_posix()
+        if rel not in skip and ".ruff_cache" not in rel:
+            sha.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
+    return sha.hexdigest()
+
+
+def read(root: Path, rel: str) -> str:
+    return (root / rel).read_text(encoding="utf-8")
+
+
+def all_names(text: str) -> list[str]:
+    tree = ast.parse(text)
+    node = next(n for n in tree.body if isinstance(n, ast.Assign) and n.targets[0].id == "__all__")
+    return [element.value for element in node.value.elts]
+
+
+def ruff(root: Path, *args: str) -> subprocess.CompletedProcess:
+    """ruff from the checkout folder, so the checkout's own [tool.ruff] config applies."""
+    return subprocess.run(
+        [sys.executable, "-m", "ruff", *args, *PY_EDITED], cwd=root, capture_output=True, text=True, timeout=120
+    )
+
+
+# ── the edits ─────────────────────────────────────────────────────────────────
+
+
+def test_wires_each_step_in_the_files_own_style(pristine, checkout):
+    answers = prepare(checkout)
+    result = wire(checkout, answers)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "✓ plugin registry: prompture/plugins/builtins/__init__.py",
+        "✓ driver exports: prompture/drivers/__init__.py",
+        "✓ settings: prompture/infra/settings.py",
+        "– dependencies: not applicable (api_style is openai_compatible: no SDK to depend on)",
+        "✓ env template: .env.copy",
+        "✓ CLAUDE.md driver list: CLAUDE.md",
+    ]
+
+    plugins = read(checkout, PLUGINS)
+    assert "from .local_plugin import LocalPlugin\nfrom .nimbus_plugin import NimbusPlugin\n" in plugins
+    assert "    CodingAgentPlugin(),\n    NimbusPlugin(),\n]\n" in plugins
+    names = all_names(plugins)
+    assert names[names.index("LocalPlugin") + 1] == "NimbusPlugin"
+
+    drivers = read(checkout, DRIVERS)
+    assert (
+        "from .async_moonshot_driver import AsyncMoonshotDriver\n"
+        "from .async_nimbus_driver import AsyncNimbusDriver\n"
+        "from .async_ollama_driver import AsyncOllamaDriver\n"
+    ) in drivers
+    assert "from .moonshot_driver import MoonshotDriver\nfrom .nimbus_driver import NimbusDriver\n" in drivers
+    names = all_names(drivers)
+    assert names[names.index("AsyncMoonshotDriver") + 1] == "AsyncNimbusDriver"
+    assert names[names.index("MoonshotDriver") + 1] == "NimbusDriver"
+    assert read(pristine, "prompture/__init__.py").count("from .drivers import *") == 1  # so `from prompture import`
+
+    assert (
+        '    deepseek_model: str = "deepseek-chat"\n'
+        "\n"
+        "    # Nimbus AI\n"
+        "    nimbus_api_key: str | None = None\n"
+        '    nimbus_model: str = "nimbus-large"\n'
+        '    nimbus_endpoint: str = "https://api.nimbus.example/v1"\n'
+        "\n"
+        "    # OpenAI-compatible aggregators"
+    ) in read(checkout, SETTINGS)
+
+    env = read(checkout, ".env.copy")
+    header = "# ─── Nimbus AI " + "─" * (78 - len("# ─── Nimbus AI "))
+    assert (
+        "SILICONFLOW_API_KEY=\n\n"
+        f"{header}\n"
+        "NIMBUS_API_KEY=your-nimbus-api-key\n"
+        "NIMBUS_MODEL=nimbus-large\n"
+        "NIMBUS_ENDPOINT=https://api.nimbus.example/v1\n\n"
+        "# ─── Phase 2: Rerank providers"
+    ) in env
+    assert "# openrouter, azure, lmstudio, moonshot, zai, modelscope, cachibot, nimbus\nAI_PROVIDER=ollama\n" in env
+
+    assert "zai, cachibot, nimbus, …) implement" in read(checkout, "CLAUDE.md")
+    assert read(checkout, "pyproject.toml") == read(pristine, "pyproject.toml")
+
+
+def test_user_content_is_kept_byte_for_byte(pristine, checkout):
+    answers = prepare(checkout)
+    untouched_before = digest(checkout, skip=EDITED)
+    assert wire(checkout, answers).returncode == 0
+    assert digest(checkout, skip=EDITED) == untouched_before
+    for rel in EDITED:
+        old, new = read(pristine, rel).splitlines(), read(checkout, rel).splitlines()
+        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+            if tag in ("equal", "insert"):
+                continue
+            # The only lines that change are the two one-line lists the provider joins.
+            assert (rel, tag, i2 - i1, j2 - j1) in ((".env.copy", "replace", 1, 1), ("CLAUDE.md", "replace", 1, 1))
+            before, after = old[i1], new[j1]
+            assert after in (before + ", nimbus", before.replace(", …)", ", nimbus, …)", 1))
+
+
+def test_second_run_changes_no_byte(checkout):
+    answers = prepare(checkout)
+    assert wire(checkout, answers).returncode == 0
+    after_first = digest(checkout)
+    second = wire(checkout, answers)
+    assert second.returncode == 0, second.stderr
+    assert digest(checkout) == after_first
+    assert second.stdout.splitlines() == [
+        "= plugin registry: already there",
+        "= driver exports: already there",
+        "= settings: already there",
+        "– dependencies: not applicable (api_style is openai_compatible: no SDK to depend on)",
+        "= env template: already there",
+        "= CLAUDE.md driver list: already there",
+    ]
+
+
+LONG = "nimbus_enterprise_cloud_platform"
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"provider": "aardvark", "class_prefix": "Aardvark", "auth": "api_key", "endpoint": None, "endpoint_env": None},
+        {"provider": "zzz_top", "class_prefix": "ZzzTop", "auth": "endpoint", "api_key_env": None},
+        {"provider": "lm2", "class_prefix": "LM2", "api_key_env": "LM2_TOKEN"},
+        {
+            "provider": LONG,
+            "class_prefix": "NimbusEnterpriseCloudPlatform",
+            "display_name": "Nimbus Enterprise Cloud Platform (a display name longer than the header rule)",
+            "api_key_env": "NIMBUS_ENTERPRISE_CLOUD_PLATFORM_ACCESS_TOKEN_FOR_THE_API",
+            "endpoint": "https://api.nimbus-enterprise-cloud-platform.example/v1/chat/completions/for/testing",
+            "endpoint_env": "NIMBUS_ENTERPRISE_CLOUD_PLATFORM_BASE_URL_OVERRIDE_VARIABLE",
+        },
+    ],
+    ids=["nimbus", "first-in-order", "last-in-order-endpoint-only", "digits-and-env-alias", "long-names"],
+)
+def test_edited_files_pass_ruff_under_the_checkout_config(checkout, changes):
+    answers = prepare(checkout, **changes)
+    result = wire(checkout, answers)
+    assert result.returncode == 0, result.stderr
+    check, fmt = ruff(checkout, "check", "--no-cache"), ruff(checkout, "format", "--check", "--no-cache")
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+    before = digest(checkout)
+    assert wire(checkout, answers).returncode == 0
+    assert digest(checkout) == before
+
+
+def test_custom_env_names_are_read_by_settings_from_env_and_dotenv(checkout):
+    answers = prepare(checkout, api_key_env="NIMBUS_TOKEN", endpoint_env="NIMBUS_BASE_URL")
+    assert wire(checkout, answers).returncode == 0
+    settings = read(checkout, SETTINGS)
+    assert "from pydantic import AliasChoices, Field, SecretStr\n" in settings
+    assert (
+        '    nimbus_api_key: str | None = Field(default=None, validation_alias=AliasChoices("nimbus_api_key", '
+        '"NIMBUS_TOKEN"))\n'
+    ) in settings
+    assert '    "nimbus_api_key": ("NIMBUS_TOKEN",),\n    "nimbus_endpoint": ("NIMBUS_BASE_URL",),\n}' in settings
+    env = read(checkout, ".env.copy")
+    assert "NIMBUS_TOKEN=your-nimbus-api-key\nNIMBUS_MODEL=nimbus-large\nNIMBUS_BASE_URL=https://" in env
+    assert "NIMBUS_API_KEY" not in env
+
+
+@pytest.mark.parametrize("lazy", [True, False], ids=["lazy-extra", "eager-dependency"])
+def test_custom_sdk_dependency_keeps_pyproject_formatting(pristine, checkout, lazy):
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomlkit as tomllib
+
+    answers = prepare(
+        checkout, api_style="custom_sdk", sdk_package="nimbus-sdk", sdk_min_version="2.1", sdk_import="nimbus_sdk",
+        lazy_import=lazy, auth="api_key", endpoint=None, endpoint_env=None,
+    )  # fmt: skip
+    result = wire(checkout, answers)
+    assert result.returncode == 0, result.stderr
+    assert "✓ dependencies: pyproject.toml" in result.stdout.splitlines()
+    old, new = read(pristine, "pyproject.toml"), read(checkout, "pyproject.toml")
+    added = [line for line in difflib.ndiff(old.splitlines(), new.splitlines()) if line[:1] in "+-"]
+    project = tomllib.loads(new)["project"]
+    if lazy:
+        assert added == ['+ nimbus = ["nimbus-sdk>=2.1"]']
+        assert project["optional-dependencies"]["nimbus"] == ["nimbus-sdk>=2.1"]
+        assert '+ nimbus = ["nimbus-sdk>=2.1"]\n  \n  [project.scripts]' in "\n".join(
+            difflib.ndiff(old.splitlines(), new.splitlines())
+        )
+    else:
+        assert added == ['+     "nimbus-sdk>=2.1",']
+        assert project["dependencies"][-1] == "nimbus-sdk>=2.1"
+    before = digest(checkout)
+    again = wire(checkout, answers)
+    assert "= dependencies: already there" in again.stdout.splitlines()
+    assert digest(checkout) == before
+
+
+# ── all-or-nothing ────────────────────────────────────────────────────────────
+
+
+@pytest.mark.parametrize(
+    ("rel", "old", "new", "named"),
+    [
+        (".env.copy", "# Set AI_PROVIDER to one of:", "# Providers:", "AI_PROVIDER"),
+        ("CLAUDE.md", "- **`prompture/drivers/`**", "- **`prompture/backends/`**", "prompture/drivers/"),
+        ("CLAUDE.md", "cachibot, …)", "cachibot and more)", "driver list"),
+        (SETTINGS, "_model: str", "_default_model: str", "provider block in class Settings"),
+        (PLUGINS, "BUILTIN_PLUGINS", "BUILTIN_PROVIDERS", "BUILTIN_PLUGINS"),
+        (DRIVERS, "__all__ = [", "__exports__ = [", "__all__"),
+    ],
+    ids=["env-provider-list", "claude-bullet", "claude-driver-list", "settings-blocks", "plugin-list", "drivers-all"],
+)
+def test_a_missing_anchor_fails_and_changes_nothing(checkout, rel, old, new, named):
+    text = read(checkout, rel)
+    assert old in text
+    (checkout / rel).write_text(text.replace(old, new), encoding="utf-8")  # every occurrence
+    answers = prepare(checkout)
+    before = digest(checkout)
+    result = wire(checkout, answers)
+    assert result.returncode == 1
+    assert rel in result.stderr and named in result.stderr, result.stderr
+    assert "Nothing was changed." in result.stderr
+    assert result.stdout == ""
+    assert digest(checkout) == before
+
+
+def test_a_read_only_file_rolls_back_the_files_already_written(checkout):
+    answers = prepare(checkout)
+    before = digest(checkout)
+    written_first = checkout / PLUGINS
+    mtime = written_first.stat().st_mtime_ns
+    claude = checkout / "CLAUDE.md"  # the last file written
+    claude.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+    try:
+        result = wire(checkout, answers)
+    finally:
+        claude.chmod(stat.S_IRUSR | stat.S_IWUSR | stat.S_IRGRP | stat.S_IROTH)
+    assert result.returncode == 1
+    assert "CLAUDE.md" in result.stderr and "read-only" in result.stderr, result.stderr
+    assert digest(checkout) == before  # same bytes everywhere, no temporary files left
+    # The plugin registry was written, then restored (not merely skipped): the rollback ran.
+    assert written_first.stat().st_mtime_ns != mtime
+
+
+def test_a_missing_rendered_module_fails_before_any_edit(checkout):
+    answers = prepare(checkout)
+    (checkout / "prompture/plugins/builtins/nimbus_plugin.py").unlink()
+    before = digest(checkout)
+    result = wire(checkout, answers)
+    assert result.returncode == 1
+    assert "prompture/plugins/builtins/nimbus_plugin.py" in result.stderr and "NimbusPlugin" in result.stderr
+    assert digest(checkout) == before
+
+
+def test_bad_answers_are_refused(checkout):
+    answers = prepare(checkout)
+    data = yaml.safe_load(read(checkout, answers))
+    data.update(default_model='x"; import os', api_key_env="lower_case")
+    (checkout / answers).write_text(yaml.safe_dump(data))
+    before = digest(checkout)
+    result = wire(checkout, answers)
+    assert result.returncode == 1
+    assert "default_model" in result.stderr or "model id" in result.stderr
+    assert "lower_case" in result.stderr
+    assert digest(checkout) == before
+
+
+def test_a_file_changed_while_wiring_is_refused(checkout):
+    tx = Transaction(checkout)
+    tx.stage(PLUGINS, tx.text(PLUGINS) + "# one\n")
+    tx.stage("CLAUDE.md", tx.text("CLAUDE.md") + "two\n")
+    (checkout / "CLAUDE.md").write_text(read(checkout, "CLAUDE.md") + "someone else\n", encoding="utf-8")
+    before = digest(checkout)
+    with pytest.raises(TransactionError, match=r"CLAUDE\.md: changed while wiring"):
+        tx.commit()
+    assert digest(checkout) == before
+
+
+def test_a_staged_edit_that_breaks_python_is_never_written(checkout):
+    tx = Transaction(checkout)
+    tx.stage(SETTINGS, tx.text(SETTINGS) + "def broken(:\n")
+    before = digest(checkout)
+    with pytest.raises(TransactionError, match="would not parse"):
+        tx.commit()
+    assert digest(checkout) == before
+
+
+def test_crlf_files_keep_their_line_ends(checkout):
+    claude = checkout / "CLAUDE.md"
+    claude.write_bytes(claude.read_bytes().replace(b"\n", b"\r\n"))
+    answers = prepare(checkout)
+    assert wire(checkout, answers).returncode == 0
+    data = claude.read_bytes()
+    assert b"cachibot, nimbus, \xe2\x80\xa6)" in data
+    assert data.count(b"\n") == data.count(b"\r\n")
+
+
+# ── the sort orders match ruff's (checked against files ruff passes) ──────────
+
+
+def test_sort_keys_agree_with_the_orders_in_prompture(pristine):
+    drivers = read(pristine, DRIVERS)
+    for text in (drivers, read(pristine, PLUGINS)):
+        assert is_sorted(all_names(text), dunder_all_key)
+    block = leading_import_block(ast.parse(drivers))  # up to register_all_builtin_drivers()
+    modules = [node.module for node in block if isinstance(node, ast.ImportFrom) and node.level == 1]
+    assert len(modules) > 100 and is_sorted(modules, isort_module_key)
+    assert sorted(["a10", "a9", "a1"], key=natural_key) == ["a1", "a9", "a10"]
+    assert sorted(["lower", "Camel", "UPPER"], key=dunder_all_key) == ["UPPER", "Camel", "lower"]
+
+
+# ── the wired checkout imports for real ───────────────────────────────────────
+
+
+def _runtime(pristine: Path) -> str:
+    """This interpreter when it can import Prompture's dependencies, else the cached release venv."""
+    probe = subprocess.run(
+        [sys.executable, "-c", "import prompture.drivers"], cwd=pristine, capture_output=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(pristine), "HOME": str(pristine.parent)},
+    )  # fmt: skip
+    if probe.returncode == 0:
+        return sys.executable
+    from support.prompture_runtime import runtime_python
+
+    return str(runtime_python(VERSION))
+
+
+def test_the_wired_checkout_imports_and_builds_the_driver(pristine, checkout, tmp_path):
+    answers = prepare(checkout, api_key_env="NIMBUS_TOKEN", endpoint_env="NIMBUS_BASE_URL")
+    assert wire(checkout, answers).returncode == 0
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / ".env").write_text("NIMBUS_TOKEN=sk-from-dotenv\n")  # the name the answers gave, only in .env
+    code = textwrap.dedent(
+        """
+        from prompture import NimbusDriver
+        from prompture.drivers import AsyncNimbusDriver, get_async_driver_for_model, get_driver_for_model
+        from prompture.plugins.builtins import BUILTIN_PLUGINS
+
+        assert type(BUILTIN_PLUGINS[-1]).__name__ == "NimbusPlugin"
+        driver = get_driver_for_model("nimbus/nimbus-mini")
+        assert isinstance(driver, NimbusDriver), driver
+        print(driver.model, driver.api_key, driver.endpoint)
+        print(get_driver_for_model("nimbus").model)
+        assert isinstance(get_async_driver_for_model("nimbus/x"), AsyncNimbusDriver)
+        """
+    )
+    env = {k: v for k, v in os.environ.items() if not k.endswith(("_API_KEY", "_ENDPOINT", "_TOKEN"))}
+    env.update(PYTHONPATH=str(checkout), HOME=str(tmp_path), NIMBUS_BASE_URL="https://proxy.example/v1")
+    result = subprocess.run(
+        [_runtime(pristine), "-c", code], cwd=work, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.splitlines() == ["nimbus-mini sk-from-dotenv https://proxy.example/v1", "nimbus-large"]
+
+
+def test_sort_keys_match_ruff_on_tricky_names(tmp_path):
+    """Digits, case and underscores: our order must be the one ruff's isort and RUF022 accept."""
+    modules = ["m10", "M2", "m1", "lm_studio", "lmstudio", "LMX", "a_b", "ab", "a0", "async_z", "asyncz"]
+    imports = "".join(f"from .{m} import name{i}\n" for i, m in enumerate(sorted(modules, key=isort_module_key)))
+    names = ["ZETA", "Zeta", "zeta", "A10", "A9", "a_b", "aB", "Ab", "AB_C", "A", "_private", "x1", "X", "LMStudio"]
+    dunder_all = "__all__ = [\n" + "".join(f'    "{n}",\n' for n in sorted(names, key=dunder_all_key)) + "]\n"
+    (tmp_path / "imports.py").write_text(imports)
+    (tmp_path / "exports.py").write_text(dunder_all)
+    for file, rule in (("imports.py", "I"), ("exports.py", "RUF022")):
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache", "--select", rule, file],
+            cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stdout
