@@ -159,7 +159,8 @@ def test_drivers_talk_to_an_openai_compatible_server(scaffolded):
                 "args": calls["tool_calls"][0]["arguments"], "stream": "".join(c.get("text", "") for c in chunks[:-1]),
                 "stream_done": chunks[-1]["type"], "stream_cost": chunks[-1]["meta"]["cost"],
                 "atext": areply["text"], "acost": areply["meta"]["cost"], "atool": acalls["tool_calls"][0]["name"],
-                "astream": "".join(c.get("text", "") for c in achunks[:-1]), "astream_cost": achunks[-1]["meta"]["cost"],
+                "astream": "".join(c.get("text", "") for c in achunks[:-1]),
+                "astream_cost": achunks[-1]["meta"]["cost"],
             }))
             """,
             ACME_ENDPOINT=server.url,
@@ -183,11 +184,7 @@ def test_second_identical_copy_changes_nothing(scaffolded):
 
 
 def test_every_rendered_or_edited_file_is_ruff_clean(scaffolded):
-    touched = [
-        line[3:]
-        for line in scaffolded.status_after_first.splitlines()
-        if line[3:].endswith(".py")
-    ]
+    touched = [line[3:] for line in scaffolded.status_after_first.splitlines() if line[3:].endswith(".py")]
     assert f"prompture/drivers/{PROVIDER}_driver.py" in touched
     assert "prompture/plugins/builtins/__init__.py" in touched
     for command in (["check"], ["format", "--check"]):
