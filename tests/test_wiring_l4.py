@@ -283,7 +283,7 @@ LONG = "nimbus_enterprise_cloud_platform"
         {
             "provider": LONG,
             "class_prefix": "NimbusEnterpriseCloudPlatform",
-            "display_name": "Nimbus Enterprise Cloud Platform (a display name longer than the header rule)",
+            "display_name": " Nimbus Enterprise Cloud Platform  (a display name longer than the header rule) ",
             "api_key_env": "NIMBUS_ENTERPRISE_CLOUD_PLATFORM_ACCESS_TOKEN_FOR_THE_API",
             "endpoint": "https://api.nimbus-enterprise-cloud-platform.example/v1/chat/completions/for/testing",
             "endpoint_env": "NIMBUS_ENTERPRISE_CLOUD_PLATFORM_BASE_URL_OVERRIDE_VARIABLE",

@@ -107,6 +107,8 @@ class Answers:
         display = text("display_name")
         if display is not None and (problem := text_problem(display, "display_name")):
             problems.append(problem)
+        elif display is not None:
+            display = " ".join(display.split())  # it ends up in comments: no trailing or doubled blanks
         api_style = text("api_style")
         if api_style is not None and api_style not in API_STYLES:
             problems.append(f"api_style {api_style!r} is not one of {', '.join(API_STYLES)}")
