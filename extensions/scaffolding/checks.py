@@ -16,7 +16,7 @@ _PROVIDER = re.compile(r"[a-z][a-z0-9_]*")
 _CLASS_PREFIX = re.compile(r"[A-Z][A-Za-z0-9]*")
 _ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
 _DISTRIBUTION = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
-_MODEL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]*")
+_MODEL_ID = re.compile(r"[A-Za-z0-9@][A-Za-z0-9._:/@+-]*")
 
 
 def answers_file_for(provider: str) -> str:
