@@ -204,7 +204,7 @@ def test_no_secret_reaches_the_answers_file(scaffolded):
 @pytest.mark.parametrize(
     ("target", "provider", "expected"),
     [
-        ("empty", PROVIDER, "is not a Prompture checkout"),
+        ("empty", PROVIDER, "is not a Prompture checkout this template recognises"),
         ("prompture", "moonshot", 'Prompture already has a provider "moonshot"'),
     ],
 )

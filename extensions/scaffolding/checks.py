@@ -40,9 +40,14 @@ def provider_problem(provider: str, checkout: Path) -> str:
         return f'"{provider}" is a Python keyword and cannot name a module: pick another name, e.g. "{provider}_ai".'
     checkout = Path(checkout)
     try:
-        detect_layout(checkout)
+        layout = detect_layout(checkout)
     except LayoutError as error:
-        return f"{checkout} is not a Prompture checkout this template can wire: {error}"
+        return str(error)
+    if not layout.wired:
+        return (
+            f"{checkout} is a Prompture {layout.versions} checkout (layout {layout.name} '{layout.title}'), "
+            "which this version of the template cannot wire yet: use it on Prompture 1.1.1 or newer."
+        )
     if provider in existing_providers(checkout) and not is_own_provider(checkout, provider):
         return (
             f'Prompture already has a provider "{provider}": pick a new name, or edit the '
