@@ -110,9 +110,18 @@ class CheckoutExtension(Extension):
             model_id_problem=checks.model_id_problem,
             price_problem=checks.price_problem,
             default_class_prefix=self._class_prefix,
+            detected_layout=self._detected_layout,
             py_str=literals.py_str,
             py_value=literals.py_value,
         )
+
+    @staticmethod
+    def _detected_layout(checkout: object) -> str:
+        layouts = _scaffolding("layouts")
+        try:
+            return layouts.detect_layout(Path(str(checkout))).name
+        except layouts.LayoutError as error:
+            raise UserMessageError(str(error)) from error
 
     @staticmethod
     def _class_prefix(provider: str) -> str:
