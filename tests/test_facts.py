@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from scaffolding import facts
 from scaffolding.facts import FactsError
+from support.prompture_runtime import checkout_env, run_python, runtime_python
+from support.sdists import extract_checkout
 
 FIXTURE = Path(__file__).parent / "fixtures" / "models-dev.json"
 PROMPTURE_RATE_KEYS = [
@@ -382,21 +384,34 @@ def test_rate_file_refuses_bad_input(acme):
         facts.rate_file_text({"provider": {}}, "m", 0, 0, "openai_compatible")
 
 
-def test_prompture_reads_the_rate_file_as_intended(acme, tmp_path, monkeypatch):
-    """Prompture's own loaders: capabilities from every entry, the price only where we wrote one."""
-    pricing = pytest.importorskip("prompture.infra.pricing")
-    model_rates = pytest.importorskip("prompture.infra.model_rates")
-    (tmp_path / "acme.json").write_text(facts.rate_file_text(acme, "acme-chat-1", 0, 0, "openai_compatible"))
-    (tmp_path / "bolt.json").write_text(facts.rate_file_text({}, "bolt-1", 0.25, 2.0, "openai_compatible"))
-    monkeypatch.setattr(pricing, "_RATES_DIR", tmp_path)
-    monkeypatch.setattr(model_rates, "_RATES_DIR", tmp_path)
-
-    prices = pricing._load_local_rates_kb()
-    assert set(prices) == {("bolt", "bolt-1")}
-    assert prices[("bolt", "bolt-1")].current() == {"input": 0.25, "output": 2.0}
-
-    capabilities = model_rates._load_capabilities()
-    think = capabilities[("acme", "acme-think-1")]
-    assert think.supports_temperature is False and think.is_reasoning is True and think.context_window == 200000
-    assert capabilities[("acme", "acme-vision-1")].supports_structured_output is None
-    assert capabilities[("bolt", "bolt-1")].tokens_param == "max_tokens"
+def test_prompture_reads_the_rate_file_as_intended(acme, tmp_path):
+    """Prompture 1.15.1's own loaders: capabilities from every entry, the price only where we wrote one."""
+    rates = tmp_path / "rates"
+    rates.mkdir()
+    (rates / "acme.json").write_text(facts.rate_file_text(acme, "acme-chat-1", 0, 0, "openai_compatible"))
+    (rates / "bolt.json").write_text(facts.rate_file_text({}, "bolt-1", 0.25, 2.0, "openai_compatible"))
+    checkout = extract_checkout("1.15.1", tmp_path / "src")
+    code = f"""
+import json
+from pathlib import Path
+from prompture.infra import model_rates, pricing
+pricing._RATES_DIR = model_rates._RATES_DIR = Path({str(rates)!r})
+prices = pricing._load_local_rates_kb()
+caps = model_rates._load_capabilities()
+think, vision, bolt = caps[("acme", "acme-think-1")], caps[("acme", "acme-vision-1")], caps[("bolt", "bolt-1")]
+print(json.dumps({{
+    "priced": sorted("/".join(key) for key in prices),
+    "bolt_price": prices[("bolt", "bolt-1")].current(),
+    "think": [think.supports_temperature, think.is_reasoning, think.context_window],
+    "vision_structured": vision.supports_structured_output,
+    "bolt_tokens_param": bolt.tokens_param,
+}}))
+"""
+    result = run_python(runtime_python("1.15.1"), checkout, code, checkout_env(checkout, tmp_path / "home"))
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["priced"] == ["bolt/bolt-1"]
+    assert seen["bolt_price"] == {"input": 0.25, "output": 2.0}
+    assert seen["think"] == [False, True, 200000]
+    assert seen["vision_structured"] is None
+    assert seen["bolt_tokens_param"] == "max_tokens"
