@@ -1,0 +1,33 @@
+"""The README's questionnaire reference is generated from copier.yml and must match it."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "scripts" / "questionnaire_reference.py"
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location("questionnaire_reference", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_readme_reference_matches_copier_yml():
+    result = subprocess.run([sys.executable, str(SCRIPT), "--check"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_question_has_a_row_and_a_stale_row_is_detected():
+    script = load_script()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for key in script.questions():
+        assert f"| `{key}` |" in readme
+    stale = readme.replace("| `provider` | str |", "| `provider` | int |")
+    assert stale != readme
+    assert script.updated_readme(stale) == readme
