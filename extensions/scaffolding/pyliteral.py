@@ -8,11 +8,11 @@ _SIMPLE_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 def py_str(value: str) -> str:
     """Return a string literal for ``value`` in the quote style ``ruff format`` keeps.
 
-    ruff prefers double quotes unless the text holds double quotes and no single
-    ones, so the rendered file passes ``ruff format --check`` unchanged.
+    ruff prefers double quotes unless the text holds more double quotes than
+    single ones, so the rendered file passes ``ruff format --check`` unchanged.
     """
     text = str(value)
-    quote = "'" if '"' in text and "'" not in text else '"'
+    quote = "'" if text.count('"') > text.count("'") else '"'
     return quote + "".join(_escape(char, quote) for char in text) + quote
 
 
