@@ -12,6 +12,8 @@ from packaging.version import InvalidVersion, Version
 
 from .layouts import LayoutError, detect_layout, existing_driver_classes, existing_providers
 
+# Longer names make ruff format re-wrap generated lines such as `class XPlugin(ProviderPlugin):`.
+MAX_NAME_LENGTH = 40
 _PROVIDER = re.compile(r"[a-z][a-z0-9_]*")
 _CLASS_PREFIX = re.compile(r"[A-Z][A-Za-z0-9]*")
 _ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
@@ -36,6 +38,8 @@ def provider_problem(provider: str, checkout: Path) -> str:
             f'"{provider}" is not a valid provider name: use lowercase letters, digits and '
             'underscores, starting with a letter (e.g. "acme" or "acme_ai").'
         )
+    if len(provider) > MAX_NAME_LENGTH:
+        return f'"{provider}" is {len(provider)} characters long: keep provider names to {MAX_NAME_LENGTH} at most.'
     if keyword.iskeyword(provider) or keyword.issoftkeyword(provider):
         return f'"{provider}" is a Python keyword and cannot name a module: pick another name, e.g. "{provider}_ai".'
     checkout = Path(checkout)
@@ -62,6 +66,8 @@ def class_prefix_problem(prefix: str, provider: str, checkout: Path) -> str:
             f'"{prefix}" is not a valid class prefix: use letters and digits starting with an '
             'uppercase letter, e.g. "Acme" (gives AcmeDriver).'
         )
+    if len(prefix) > MAX_NAME_LENGTH:
+        return f'"{prefix}" is {len(prefix)} characters long: keep class prefixes to {MAX_NAME_LENGTH} at most.'
     if is_own_provider(Path(checkout), provider):
         return ""
     taken = {f"{prefix}Driver", f"Async{prefix}Driver"} & existing_driver_classes(Path(checkout))
