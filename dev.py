@@ -7,6 +7,8 @@
         under ./prompture-checkout/ (the embedded default, see PROMPTURE_VERSION).
     python3 dev.py test [pytest options...]
         Runs the whole test suite.
+    python3 dev.py bench [--scaffold-reps N] [--driver-reps N]
+        Runs benchmarks/run.py and prints its table (see the README's Benchmarks).
 
 Each command first creates ./.venv and installs what it needs (again only
 when pyproject.toml changed).
@@ -81,8 +83,13 @@ def test(args: list[str]) -> int:
     return code
 
 
+def bench(args: list[str]) -> int:
+    python = ensure_venv("bench")
+    return subprocess.call([str(python), str(ROOT / "benchmarks" / "run.py"), *args], cwd=ROOT)
+
+
 def main(argv: list[str]) -> int:
-    commands = {"copy": copy, "test": test}
+    commands = {"copy": copy, "test": test, "bench": bench}
     if not argv or argv[0] not in commands:
         print(__doc__, file=sys.stderr)
         return 2
