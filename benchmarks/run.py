@@ -372,7 +372,9 @@ def report_scaffold(s: Scaffolding) -> list[str]:
         ok = [r for r in runs if r.returncode == 0]
         if not ok:
             rows.append([s.LABELS[name], "failed", "", "", "", ""])
-            notes.append(f"  {name}: every run failed ({len(runs)}); last error: {runs[-1].last_error_line()}")
+            error = runs[-1].last_error_line()
+            error = error if len(error) <= 240 else error[:237] + "..."
+            notes.append(f"  {name}: all {len(runs)} runs failed; last error: {error}")
             continue
         times = [r.seconds for r in ok]
         rows.append(
@@ -408,8 +410,9 @@ def report_network(s: Scaffolding) -> list[str]:
         "floor": ((0, 0, 0), "0 requests"),
     }
     for name in ["copy cold", "copy warm", "copy stale", "update", "floor"]:
-        nets = [r.extra["net"] for r in s.results[name] if "net" in r.extra]
+        nets = [r.extra["net"] for r in s.results[name] if r.returncode == 0]
         if not nets:
+            rows.append([name, "", "", "", "", "", expected[name][1], "failed run"])
             continue
         counts = {tuple(n[k] for k in ("requests", "conditional", "not_modified")) for n in nets}
         want, text = expected[name]
@@ -499,7 +502,7 @@ def versions(python: Path | None) -> str:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scaffold-reps", type=int, default=5, help="runs of each scaffold variant (default 5)")
+    parser.add_argument("--scaffold-reps", type=int, default=7, help="runs of each scaffold variant (default 7)")
     parser.add_argument("--driver-reps", type=int, default=5, help="runs of each driver benchmark (default 5)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)
