@@ -29,6 +29,7 @@ repetition. POSIX only (os.wait4). Nothing here asserts: targets are reported.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import platform
@@ -36,6 +37,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
@@ -67,6 +69,7 @@ SCAFFOLD_TARGET, SYNC_TARGET, ASYNC_TARGET, STREAM_TARGET = 2.0, 2.0, 2.0, 1.0
 @dataclass
 class Run:
     seconds: float
+    cpu_seconds: float
     returncode: int
     maxrss_mib: float
     stdout: str
@@ -79,7 +82,7 @@ class Run:
 
 
 def measured(command: list[str], *, cwd: Path, env: dict[str, str], timeout: float = 300) -> Run:
-    """Run ``command``; wall time from spawn to exit and the tree's peak RSS (os.wait4)."""
+    """Run ``command``; wall time from spawn to exit, the tree's CPU time and peak RSS (os.wait4)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         process = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
@@ -95,6 +98,7 @@ def measured(command: list[str], *, cwd: Path, env: dict[str, str], timeout: flo
         err.seek(0)
         return Run(
             seconds=seconds,
+            cpu_seconds=usage.ru_utime + usage.ru_stime,  # the child and the descendants it waited for
             returncode=process.returncode,
             maxrss_mib=usage.ru_maxrss / 1024,  # KiB on Linux
             stdout=out.read().decode("utf-8", "replace"),
@@ -114,6 +118,29 @@ def rotated(items: list[Any], rep: int) -> list[Any]:
 
 
 # ── 1 + 2: scaffolding ─────────────────────────────────────────────────────────
+
+
+def snapshot_ref(ref: str, destination: Path) -> Path:
+    """The template as committed at ``ref``, in a fresh one-commit repository."""
+    archive = subprocess.run(["git", "archive", "--format=tar", ref], cwd=ROOT, capture_output=True, check=True)
+    destination.mkdir(parents=True)
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(destination, filter="data") if hasattr(tarfile, "data_filter") else tar.extractall(destination)
+    git(destination, "init", "-q")
+    git(destination, "add", "-A")
+    git(destination, "commit", "-qm", f"template at {ref}")
+    return destination
+
+
+def template_label(ref: str | None) -> str:
+    def run(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
+    if ref is not None:
+        return f"template: {ref} = commit {run('rev-parse', '--short', ref)} (committed files only)"
+    dirty = run("status", "--porcelain", "--untracked-files=all").splitlines()
+    state = f"plus uncommitted changes in {len(dirty)} files" if dirty else "clean"
+    return f"template: working tree at commit {run('rev-parse', '--short', 'HEAD')}, {state}"
 
 
 def make_trivial_template(folder: Path) -> Path:
@@ -138,10 +165,13 @@ class Scaffolding:
         "update": "update --defaults, no change",
     }
 
-    def __init__(self, tmp: Path, server: CountingModelsDevServer) -> None:
+    def __init__(self, tmp: Path, server: CountingModelsDevServer, template_ref: str | None) -> None:
         self.tmp = tmp
         self.server = server
-        self.template = snapshot_template(tmp / "template")
+        if template_ref is None:
+            self.template = snapshot_template(tmp / "template")
+        else:
+            self.template = snapshot_ref(template_ref, tmp / "template")
         self.trivial = make_trivial_template(tmp / "trivial")
         pristine = extract_checkout(VERSION, tmp / "pristine")
         git(pristine, "init", "-q")
@@ -365,18 +395,20 @@ def med(values: list[float]) -> float:
 
 def report_scaffold(s: Scaffolding) -> list[str]:
     floor = med([r.seconds for r in s.results["floor"]])
-    rows = [["run", "median", "min", "max", "x floor", "peak RSS"]]
+    floor_cpu = med([r.cpu_seconds for r in s.results["floor"]])
+    rows = [["run", "median", "min", "max", "x floor", "CPU", "CPU x floor", "peak RSS"]]
     notes = []
     for name in s.VARIANTS:
         runs = s.results[name]
         ok = [r for r in runs if r.returncode == 0]
         if not ok:
-            rows.append([s.LABELS[name], "failed", "", "", "", ""])
+            rows.append([s.LABELS[name], "failed", "", "", "", "", "", ""])
             error = runs[-1].last_error_line()
             error = error if len(error) <= 240 else error[:237] + "..."
             notes.append(f"  {name}: all {len(runs)} runs failed; last error: {error}")
             continue
         times = [r.seconds for r in ok]
+        cpu = med([r.cpu_seconds for r in ok])
         rows.append(
             [
                 s.LABELS[name],
@@ -384,6 +416,8 @@ def report_scaffold(s: Scaffolding) -> list[str]:
                 f"{min(times):.2f}",
                 f"{max(times):.2f}",
                 f"{med(times) / floor:.2f}x",
+                f"{cpu:.2f} s",
+                f"{cpu / floor_cpu:.2f}x",
                 f"{med([r.maxrss_mib for r in ok]):.0f} MiB",
             ]
         )
@@ -393,7 +427,10 @@ def report_scaffold(s: Scaffolding) -> list[str]:
         if changed:
             notes.append(f"  {name}: files changed by the update: {sorted(changed)} (0 expected)")
     warm = [r.seconds for r in s.results["copy warm"]]
-    lines = [f"1. Scaffold time (wall clock, spawn to exit, {len(warm)} runs each)", table(rows)]
+    lines = [
+        f"1. Scaffold time (wall clock, spawn to exit, {len(warm)} runs each; CPU: user+sys of the process tree)",
+        table(rows),
+    ]
     ratio = med(warm) / floor
     lines.append(f"  copy warm vs floor: {ratio:.2f}x, {verdict(ratio, SCAFFOLD_TARGET, at_most=True)}")
     lines.extend(notes)
@@ -504,15 +541,21 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scaffold-reps", type=int, default=7, help="runs of each scaffold variant (default 7)")
     parser.add_argument("--driver-reps", type=int, default=5, help="runs of each driver benchmark (default 5)")
+    parser.add_argument(
+        "--template-ref",
+        metavar="REF",
+        help="measure the template as committed at REF (default: the working tree, uncommitted files included)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
+    load_before = os.getloadavg()
     tmp = Path(tempfile.mkdtemp(prefix="ptd-bench-"))
     try:
         print("Preparing (template snapshot, Prompture sdist, runtime venv) ...", file=sys.stderr, flush=True)
         with CountingModelsDevServer(FIXTURE) as server:
-            scaffolding = Scaffolding(tmp, server)
+            scaffolding = Scaffolding(tmp, server, args.template_ref)
             driver_checkout = scaffolding.prime()
             print(f"Scaffolding: {args.scaffold_reps} x {len(scaffolding.VARIANTS)} runs ...", file=sys.stderr)
             for rep in range(args.scaffold_reps):
@@ -528,6 +571,8 @@ def main(argv: list[str]) -> int:
             f"machine: nproc {nproc()}, CPU {cpu_model()}, Python {platform.python_version()}"
             f" ({platform.system()} {platform.machine()})",
             f"{versions(drivers.python)}",
+            template_label(args.template_ref),
+            f"load average (1 min) at start {load_before[0]:.2f}, at end {os.getloadavg()[0]:.2f}",
             "medians over interleaved runs; ratios are median / median",
             "",
             *report_scaffold(scaffolding),
