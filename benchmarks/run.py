@@ -548,6 +548,8 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)
+    if args.scaffold_reps < 1 or args.driver_reps < 1:
+        parser.error("repetitions must be at least 1")
 
     started = time.perf_counter()
     load_before = os.getloadavg()
