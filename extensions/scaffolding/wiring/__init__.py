@@ -1,0 +1,35 @@
+"""Wire a rendered provider driver into a Prompture checkout: one function per step.
+
+Each step reads its file's text from the :class:`~..transaction.Transaction`, computes the
+new text in memory and stages it; nothing is written until every step has run and the
+transaction commits. A step that finds its edit already there stages nothing, so a second
+run changes no byte. Steps are looked up by the names the layout lists (``Layout.steps``).
+
+    answers.py       the answers the wiring reads
+    context.py       Context, StepResult and helpers every step uses
+    registry.py      where Prompture learns the provider exists (plugins, ...)
+    exports.py       the driver classes re-exported by packages
+    settings.py      the provider's Settings fields
+    dependencies.py  a custom SDK in pyproject.toml
+    docs.py          .env.copy and CLAUDE.md
+    runner.py        STEPS, the all-or-nothing run and the task's command line
+"""
+
+from __future__ import annotations
+
+from .answers import API_STYLES, AUTHS, Answers, load_answers
+from .context import Context, StepResult
+from .runner import STEPS, check_rendered, main, wire
+
+__all__ = [
+    "API_STYLES",
+    "AUTHS",
+    "STEPS",
+    "Answers",
+    "Context",
+    "StepResult",
+    "check_rendered",
+    "load_answers",
+    "main",
+    "wire",
+]

@@ -1,0 +1,139 @@
+"""The answers the wiring reads, checked again (the answers file can be edited by hand)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..checks import (
+    distribution_problem,
+    endpoint_problem,
+    env_name_problem,
+    model_id_problem,
+    text_problem,
+    version_problem,
+)
+from ..edits import WiringError
+
+API_STYLES = ("openai_compatible", "custom_sdk", "http")
+AUTHS = ("api_key", "endpoint", "api_key_and_endpoint")
+_PROVIDER = re.compile(r"[a-z][a-z0-9_]*")
+_CLASS_PREFIX = re.compile(r"[A-Z][A-Za-z0-9]*")
+
+
+@dataclass(frozen=True)
+class Answers:
+    """The answers wiring uses (the answers file holds more; the rest is ignored)."""
+
+    provider: str
+    class_prefix: str
+    display_name: str
+    api_style: str
+    auth: str
+    default_model: str
+    api_key_env: str | None = None
+    endpoint: str | None = None
+    endpoint_env: str | None = None
+    sdk_package: str | None = None
+    sdk_min_version: str | None = None
+    lazy_import: bool | None = None
+
+    @property
+    def upper(self) -> str:
+        return self.provider.upper()
+
+    @property
+    def has_api_key(self) -> bool:
+        return self.auth != "endpoint"
+
+    @property
+    def endpoint_var(self) -> str:
+        return self.endpoint_env or f"{self.upper}_ENDPOINT"
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], source: str = "answers") -> Answers:
+        def text(key: str, required: bool = True) -> str | None:
+            value = data.get(key)
+            if value is None or value == "":
+                if required:
+                    problems.append(f"{key} is missing")
+                return None
+            if not isinstance(value, str):
+                problems.append(f"{key} must be text, not {type(value).__name__}")
+                return None
+            return value
+
+        problems: list[str] = []
+        provider = text("provider")
+        if provider is not None and not _PROVIDER.fullmatch(provider):
+            problems.append(f"provider {provider!r} is not lowercase letters, digits and underscores")
+        prefix = text("class_prefix")
+        if prefix is not None and not _CLASS_PREFIX.fullmatch(prefix):
+            problems.append(f"class_prefix {prefix!r} is not a class name prefix like 'Acme'")
+        display = text("display_name")
+        if display is not None and (problem := text_problem(display, "display_name")):
+            problems.append(problem)
+        elif display is not None:
+            display = " ".join(display.split())  # it ends up in comments: no trailing or doubled blanks
+        api_style = text("api_style")
+        if api_style is not None and api_style not in API_STYLES:
+            problems.append(f"api_style {api_style!r} is not one of {', '.join(API_STYLES)}")
+        auth = text("auth")
+        if auth is not None and auth not in AUTHS:
+            problems.append(f"auth {auth!r} is not one of {', '.join(AUTHS)}")
+        model = text("default_model")
+        if model is not None and (problem := model_id_problem(model)):
+            problems.append(problem)
+        api_key_env = text("api_key_env", required=auth not in (None, "endpoint"))
+        endpoint = text("endpoint", required=auth in ("endpoint", "api_key_and_endpoint"))
+        endpoint_env = text("endpoint_env", required=False)
+        for name in (api_key_env, endpoint_env):
+            if name is not None and (problem := env_name_problem(name)):
+                problems.append(problem)
+        if endpoint is not None and (problem := endpoint_problem(endpoint)):
+            problems.append(problem)
+        sdk_package = sdk_min_version = lazy = None
+        if api_style == "custom_sdk":
+            sdk_package, sdk_min_version = text("sdk_package"), text("sdk_min_version")
+            if sdk_package is not None and (problem := distribution_problem(sdk_package)):
+                problems.append(problem)
+            if sdk_min_version is not None and (problem := version_problem(sdk_min_version)):
+                problems.append(problem)
+            lazy = data.get("lazy_import", True)
+            if not isinstance(lazy, bool):
+                problems.append(f"lazy_import must be true or false, not {lazy!r}")
+        if problems:
+            raise WiringError(f"{source}: " + "; ".join(problems) + ". Fix the answers and run again.")
+        return cls(
+            provider=provider,
+            class_prefix=prefix,
+            display_name=display,
+            api_style=api_style,
+            auth=auth,
+            default_model=model,
+            api_key_env=api_key_env if auth != "endpoint" else None,
+            endpoint=endpoint,
+            endpoint_env=endpoint_env,
+            sdk_package=sdk_package,
+            sdk_min_version=sdk_min_version,
+            lazy_import=lazy,
+        )
+
+
+def load_answers(path: Path | str) -> Answers:
+    """Read a Copier answers file (YAML)."""
+    import yaml
+
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise WiringError(f"{path}: cannot read the answers file ({error.strerror}).") from None
+    except yaml.YAMLError as error:
+        raise WiringError(f"{path}: not a valid YAML answers file ({error}).") from None
+    if not isinstance(data, dict):
+        raise WiringError(f"{path}: the answers file does not hold a mapping of answers.")
+    return Answers.from_mapping(data, source=str(path))

@@ -1,0 +1,124 @@
+"""Documentation steps: the env template (``.env.copy``) and ``CLAUDE.md``."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from ..edits import AnchorNotFound, WiringError, insert_lines
+from .context import Context, StepResult, finish, restore_hint
+
+_ENV_HEADER = "# ─── "
+_ENV_VAR = re.compile(r"([A-Z][A-Z0-9_]*)=")
+
+
+def _env_sections(lines: list[str]) -> list[tuple[int, int]]:
+    """(start, end) 0-based half-open line ranges of the ``# ─── Title ───`` sections."""
+    starts = [i for i, line in enumerate(lines) if line.startswith(_ENV_HEADER)]
+    return [(start, (starts[k + 1] if k + 1 < len(starts) else len(lines))) for k, start in enumerate(starts)]
+
+
+def _env_vars(lines: list[str]) -> list[str]:
+    return [match.group(1) for line in lines if (match := _ENV_VAR.match(line))]
+
+
+def _is_provider_section(names: list[str]) -> bool:
+    found = set(names)
+    return any(
+        name.endswith("_MODEL") and ({f"{name[:-6]}_API_KEY", f"{name[:-6]}_ENDPOINT"} & found) for name in found
+    )
+
+
+def step_env(ctx: Context) -> StepResult:
+    """A ``# ─── Name ───`` section after the last provider section, and the name in the AI_PROVIDER list."""
+    path = ctx.layout.path("env")
+    a = ctx.answers
+    text = ctx.tx.text(path)
+    lines = text.splitlines()
+    sections = _env_sections(lines)
+    if not sections:
+        raise AnchorNotFound(path, "section headers like '# ─── OpenAI ───…'", restore_hint(path))
+    width = Counter(len(lines[start]) for start, _ in sections).most_common(1)[0][0]
+
+    new_vars = []
+    if a.has_api_key:
+        new_vars.append((a.api_key_env, f"your-{a.provider}-api-key"))
+    new_vars.append((f"{a.upper}_MODEL", a.default_model))
+    if a.endpoint:
+        new_vars.append((a.endpoint_var, a.endpoint))
+    existing = set(_env_vars(lines))
+    present = [name for name, _ in new_vars if name in existing]
+    if present and len(present) < len(new_vars):
+        missing = [name for name, _ in new_vars if name not in existing]
+        raise WiringError(
+            f"{path}: already sets {', '.join(present)} but not {', '.join(missing)}: complete or remove "
+            "those lines by hand, then run again."
+        )
+    if not present:
+        providers = [(s, e) for s, e in sections if _is_provider_section(_env_vars(lines[s:e]))]
+        if not providers:
+            raise AnchorNotFound(
+                path,
+                "a provider section ('# ─── Name ───' with NAME_API_KEY or NAME_ENDPOINT and NAME_MODEL)",
+                restore_hint(path),
+            )
+        _, end = providers[-1]
+        title = f"{_ENV_HEADER}{a.display_name} "
+        section = [title + "─" * max(1, width - len(title)), *(f"{name}={value}" for name, value in new_vars)]
+        if end < len(lines):
+            text = insert_lines(text, end + 1, [*section, ""])
+        else:
+            text = insert_lines(text, len(lines) + 1, ([""] if lines and lines[-1].strip() else []) + section)
+    text = _add_to_provider_list(text, path, a.provider, width)
+    return finish(ctx, "env template", path, text)
+
+
+def _add_to_provider_list(text: str, path: str, provider: str, width: int) -> str:
+    """Append ``provider`` to the ``# Set AI_PROVIDER to one of: a, b,`` comment, wrapping at ``width``."""
+    lines = text.splitlines(keepends=True)
+    first = next(
+        (i for i, line in enumerate(lines) if line.startswith("#") and "AI_PROVIDER" in line and "one of:" in line),
+        None,
+    )
+    if first is None:
+        raise AnchorNotFound(path, "the comment '# Set AI_PROVIDER to one of: …'", restore_hint(path))
+    last = first
+    while last + 1 < len(lines) and lines[last + 1].startswith("# ") and not lines[last + 1].startswith(_ENV_HEADER):
+        last += 1
+    listed = lines[first].split("one of:", 1)[1] + "".join(line[2:] for line in lines[first + 1 : last + 1])
+    names = [name.strip() for name in listed.replace("\n", " ").split(",") if name.strip()]
+    if provider in names:
+        return text
+    tail = lines[last].rstrip("\r\n")
+    ending = lines[last][len(tail) :] or "\n"
+    if len(tail) + len(", ") + len(provider) <= width:
+        lines[last] = f"{tail}, {provider}{ending}"
+    else:
+        lines[last] = f"{tail},{ending}"
+        lines.insert(last + 1, f"# {provider}{ending}")
+    return "".join(lines)
+
+
+_DRIVER_LIST = re.compile(r"\(([^()]*?), …\)")
+
+
+def step_claude_md(ctx: Context) -> StepResult:
+    """Add the provider to the driver list of the ``prompture/drivers/`` bullet in Module Layout."""
+    path = ctx.layout.path("claude_md")
+    provider = ctx.answers.provider
+    lines = ctx.tx.text(path).splitlines(keepends=True)
+    index = next((i for i, line in enumerate(lines) if line.lstrip().startswith("- **`prompture/drivers/`**")), None)
+    if index is None:
+        raise AnchorNotFound(path, "the '- **`prompture/drivers/`**' bullet under 'Module Layout'", restore_hint(path))
+    match = _DRIVER_LIST.search(lines[index])
+    if match is None:
+        raise AnchorNotFound(
+            path,
+            "the driver list '(openai, claude, …)' in the '- **`prompture/drivers/`**' bullet",
+            restore_hint(path),
+        )
+    names = [name.strip() for name in match.group(1).split(",")]
+    if provider not in names:
+        line = lines[index]
+        lines[index] = line[: match.end(1)] + f", {provider}" + line[match.end(1) :]
+    return finish(ctx, "CLAUDE.md driver list", path, "".join(lines))
