@@ -15,7 +15,7 @@ from pathlib import Path
 from types import ModuleType
 
 from copier.errors import UserMessageError
-from jinja2 import Environment
+from jinja2 import Environment, pass_context
 from jinja2.ext import Extension
 
 _PACKAGE_DIR = Path(__file__).resolve().parent / "scaffolding"
@@ -109,11 +109,13 @@ class CheckoutExtension(Extension):
             endpoint_problem=checks.endpoint_problem,
             model_id_problem=checks.model_id_problem,
             price_problem=checks.price_problem,
+            example_problem=checks.example_problem,
             default_class_prefix=self._class_prefix,
             detected_layout=self._detected_layout,
             py_str=literals.py_str,
             py_value=literals.py_value,
         )
+        environment.globals["wiring_problem"] = self._wiring_problem
 
     @staticmethod
     def _detected_layout(checkout: object) -> str:
@@ -122,6 +124,14 @@ class CheckoutExtension(Extension):
             return layouts.detect_layout(Path(str(checkout))).name
         except layouts.LayoutError as error:
             raise UserMessageError(str(error)) from error
+
+    @staticmethod
+    @pass_context
+    def _wiring_problem(context) -> str:
+        """Dry-run the wiring on the answers given so far (see ``checks.wiring_problem``)."""
+        checks = _scaffolding("checks")
+        answers = {key: context.get(key) for key in checks.WIRING_KEYS}
+        return checks.wiring_problem(Path(str(context["_copier_conf"]["dst_path"])), answers)
 
     @staticmethod
     def _class_prefix(provider: str) -> str:
