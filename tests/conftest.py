@@ -47,3 +47,17 @@ def models_dev_env(models_dev_server, tmp_path, monkeypatch):
 
 
 # ── end of the models.dev block ────────────────────────────────────────────────
+
+
+# ── hostile input and faults (tests/test_hostile_*.py) ─────────────────────────
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "hostile(area, outcome): a hostile-input or fault case; the README's figures are counted from these "
+        "(scripts/hostile_figures.py)",
+    )
+
+
+# ── end of the hostile block ───────────────────────────────────────────────────

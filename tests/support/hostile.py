@@ -1,0 +1,107 @@
+"""Shared parts of the hostile-input and fault tests (tests/test_hostile_*.py).
+
+Every case there is marked ``@pytest.mark.hostile(area, outcome)``; the README's
+"Hostile input and faults" figures are counted from those marks
+(``python scripts/hostile_figures.py``), never typed by hand.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+from .copier_cli import run_copier
+from .prompture_runtime import checkout_env
+
+VERSION = "1.15.1"
+AREAS = ("questionnaire", "target checkout", "models.dev")
+#: What a case shows. "refused": a clear message and nothing changed; "rolled back": a fault
+#: after the render, every edited file restored; "kept": hostile but valid input (or user
+#: content) carried through exactly; "fallback": models.dev failed, one warning and the
+#: cache or the answers used; "property": a property-based test over generated answers.
+OUTCOMES = ("refused", "rolled back", "kept", "fallback", "property")
+
+
+def copier_env(tmp: Path, models_dev_url: str, **extra: str) -> dict[str, str]:
+    """Environment for a real ``copier`` run: its own HOME and models.dev cache, no inherited keys."""
+    home = tmp / "home"
+    home.mkdir(exist_ok=True)
+    env = checkout_env(tmp, home)
+    env.pop("PYTHONPATH")
+    env.update(
+        MODELS_DEV_URL=models_dev_url,
+        MODELS_DEV_CACHE_DIR=str(tmp / "models-dev-cache"),
+        NO_PROXY="127.0.0.1,localhost",
+        PYTHONIOENCODING="utf-8",
+        **extra,
+    )
+    for knob in ("MODELS_DEV_OFFLINE", "MODELS_DEV_TTL", "MODELS_DEV_TIMEOUT", "PTD_TEST_FAIL_WRITE"):
+        if knob not in extra:
+            env.pop(knob, None)
+    return env
+
+
+def copy(template: Path, checkout: Path, data: dict[str, str], env: dict[str, str], *flags: str):
+    """``copier copy --trust --defaults --data k=v ...`` of the template snapshot into ``checkout``."""
+    args = ["copy", "--trust", "--defaults", "--vcs-ref", "HEAD", *flags]
+    for key, value in data.items():
+        args += ["--data", f"{key}={value}"]
+    return run_copier(*args, str(template), str(checkout), cwd=checkout.parent, env=env)
+
+
+def fresh_checkout(pristine: Path, destination: Path) -> Path:
+    """A writable copy of the extracted sdist."""
+    shutil.copytree(pristine, destination, symlinks=True)
+    return destination
+
+
+def file_digests(root: Path) -> dict[str, str]:
+    """Relative path -> sha256 of every file under ``root`` (symlinks by their target text)."""
+    digests = {}
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root).as_posix()
+        if ".git" in Path(rel).parts or "__pycache__" in Path(rel).parts:
+            continue
+        if path.is_symlink():
+            digests[rel] = "symlink:" + os.readlink(path)
+        elif path.is_file():
+            digests[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return digests
+
+
+def tree_changes(before: dict[str, str], after: dict[str, str]) -> dict[str, list[str]]:
+    """Files added, removed and modified between two ``file_digests``; empty lists when identical."""
+    return {
+        "added": sorted(set(after) - set(before)),
+        "removed": sorted(set(before) - set(after)),
+        "modified": sorted(rel for rel in set(before) & set(after) if before[rel] != after[rel]),
+    }
+
+
+def validation_line(stderr: str) -> str:
+    """The last line of a Copier run's stderr (Copier ends a refused answer with its ValueError)."""
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def removals(old: bytes, new: bytes) -> list[str]:
+    """What ``new`` lacks of ``old``: [] when ``new`` is ``old`` with text inserted only.
+
+    Line by line first; a changed line must keep every character of the old one, in order
+    (the wiring appends ", acme" to one-line lists).
+    """
+    old_lines, new_lines = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    lost = []
+    matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag in ("equal", "insert"):
+            continue
+        before, after = b"".join(old_lines[i1:i2]), b"".join(new_lines[j1:j2])
+        chars = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+        for ctag, c1, c2, _, _ in chars.get_opcodes():
+            if ctag in ("delete", "replace"):
+                lost.append(f"line {i1 + 1}: {before[c1:c2]!r}")
+    return lost
