@@ -101,12 +101,17 @@ class Loaded:
 
 
 _memo: dict[Settings, Loaded] = {}
+_revalidated: set[Settings] = set()
 _memo_lock = threading.Lock()
 
 
-def load_catalogue() -> dict[str, Any] | None:
-    """Return the models.dev catalogue, or ``None`` when neither the network nor a cache has it."""
-    return _load_memoized().catalogue
+def load_catalogue(revalidate: bool = False) -> dict[str, Any] | None:
+    """Return the models.dev catalogue, or ``None`` when neither the network nor a cache has it.
+
+    ``revalidate=True`` (an explicit refresh) asks models.dev even when the cache is fresh,
+    conditionally when a cache exists, once per process; the answer replaces the memo.
+    """
+    return _load_memoized(revalidate).catalogue
 
 
 def catalogue_source() -> str:
@@ -118,21 +123,25 @@ def forget() -> None:
     """Drop this process's memo so the next load reads the cache / network again (for tests)."""
     with _memo_lock:
         _memo.clear()
+        _revalidated.clear()
 
 
-def _load_memoized() -> Loaded:
+def _load_memoized(revalidate: bool = False) -> Loaded:
     settings = Settings.from_env()
     with _memo_lock:
-        if settings not in _memo:
+        if revalidate and settings not in _revalidated:
+            _memo[settings] = _load(settings, revalidate=True)
+            _revalidated.add(settings)
+        elif settings not in _memo:
             _memo[settings] = _load(settings)
         return _memo[settings]
 
 
-def _load(settings: Settings) -> Loaded:
+def _load(settings: Settings, revalidate: bool = False) -> Loaded:
     cache = DiskCache(settings.cache_dir)
     stored = cache.read()
     same_url = stored is not None and stored.url == settings.url
-    if same_url and 0 <= stored.age_seconds() < settings.ttl_seconds:
+    if same_url and not revalidate and 0 <= stored.age_seconds() < settings.ttl_seconds:
         return Loaded(stored.catalogue, f"models.dev cache for {settings.url}, {stored.age_text()}")
     validators = stored.validators() if same_url else {}
     try:
