@@ -1,16 +1,49 @@
 """Copier task: wire the rendered provider driver into the Prompture checkout (the working directory).
 
-    python extensions/wire_checkout.py .copier-answers.<provider>.yml
+    python extensions/wire_checkout.py [--copier-operation=copy|update] .copier-answers.<provider>.yml
 
 Prints one line per step and exits 0, or explains what is missing and exits 1 with
 nothing changed. The work is in ``scaffolding/wiring.py``; this stays small.
+
+During ``copier update`` Copier also runs this task in its scratch renders of the old
+and new template versions (temporary folders that are not Prompture checkouts); there
+it does nothing and exits 0 (see ``scaffolding/replay.py``). The operation comes from
+``--copier-operation`` (copier.yml passes ``_copier_operation``), else from the
+``COPIER_OPERATION`` variable Copier sets for tasks, else it is taken to be ``copy``,
+which never skips: a copy into a folder that is not a Prompture checkout fails loudly.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
-from scaffolding.wiring import main
+from scaffolding.replay import is_update_replay
+
+_OPERATION = "--copier-operation="
+
+
+def split_operation(argv: list[str]) -> tuple[str, list[str]]:
+    """(operation, the other arguments) from the command line and Copier's environment."""
+    operation = os.environ.get("COPIER_OPERATION", "copy")
+    rest = []
+    for arg in argv:
+        if arg.startswith(_OPERATION):
+            operation = arg[len(_OPERATION) :]
+        else:
+            rest.append(arg)
+    return operation, rest
+
+
+def run(argv: list[str]) -> int:
+    operation, rest = split_operation(argv)
+    if len(rest) == 1 and is_update_replay(operation, Path.cwd(), rest[0]):
+        return 0  # Copier's scratch render during an update: the real checkout is wired in its own run
+    from scaffolding.wiring import main
+
+    return main(rest)
+
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(run(sys.argv[1:]))

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from packaging.version import InvalidVersion, Version
 
 from .layouts import LayoutError, detect_layout, existing_driver_classes, existing_providers
+from .replay import is_replayed_questionnaire
 
 # Longer names make ruff format re-wrap generated lines such as `class XPlugin(ProviderPlugin):`.
 MAX_NAME_LENGTH = 40
@@ -40,7 +41,7 @@ def is_own_provider(checkout: Path, provider: str) -> bool:
     return (checkout / answers_file_for(provider)).is_file()
 
 
-def provider_problem(provider: str, checkout: Path) -> str:
+def provider_problem(provider: str, checkout: Path, recorded_layout: str = "") -> str:
     if not provider:
         return 'A provider name is required, e.g. "acme".'
     if not _PROVIDER.fullmatch(provider):
@@ -53,6 +54,8 @@ def provider_problem(provider: str, checkout: Path) -> str:
     if keyword.iskeyword(provider) or keyword.issoftkeyword(provider):
         return f'"{provider}" is a Python keyword and cannot name a module: pick another name, e.g. "{provider}_ai".'
     checkout = Path(checkout)
+    if is_replayed_questionnaire(checkout, recorded_layout):
+        return ""  # `copier update` replaying recorded answers into a scratch folder: no checkout to check
     try:
         layout = detect_layout(checkout)
     except LayoutError as error:
