@@ -49,6 +49,7 @@ class ModelsDevExtension(Extension):
             models_dev_problem=self._provider_id_problem,
             models_dev_facts=self._facts,
             facts_problem=facts.facts_problem,
+            recorded_facts_problem=self._recorded_facts_problem,
             default_api_style=facts.default_api_style,
             default_auth=facts.default_auth,
             default_api_key_env=facts.default_api_key_env,
@@ -64,21 +65,40 @@ class ModelsDevExtension(Extension):
         return _scaffolding("facts").guess_provider_id(catalogue, provider)
 
     @staticmethod
-    def _provider_id_problem(provider_id: str) -> str:
+    def _provider_id_problem(provider_id: str, recorded_facts: object = None, refresh: bool = False) -> str:
         if not provider_id:
             return ""
+        if _scaffolding("replay").recorded_facts_stand(recorded_facts, provider_id, refresh):
+            return ""  # `copier update` replaying the facts recorded for this id: no network
         try:
-            ModelsDevExtension._facts(provider_id)
+            ModelsDevExtension._facts(provider_id, refresh)
         except UserMessageError as error:
             return str(error)
         return ""
 
     @staticmethod
-    def _facts(provider_id: str) -> dict:
+    def _recorded_facts_problem(facts: object, provider_id: str, refresh: bool = False) -> str:
+        """Why the recorded ``models_dev_facts`` must be computed again ("" when they stand).
+
+        They stand unless they were recorded for another provider id, or a refresh was
+        asked and models.dev now says something else. Copier validates the recorded answer
+        and then the recomputed default with this, so the fresh facts always pass.
+        """
+        problem = _scaffolding("replay").recorded_facts_problem(facts, provider_id)
+        if problem or not (refresh and provider_id):
+            return problem
+        try:
+            fresh = ModelsDevExtension._facts(provider_id, True)
+        except UserMessageError as error:
+            return str(error)
+        return "" if facts == fresh else "refresh_models_dev: models.dev changed since these facts were recorded."
+
+    @staticmethod
+    def _facts(provider_id: str, refresh: bool = False) -> dict:
         facts = _scaffolding("facts")
         if not provider_id:
             return {}
-        catalogue = _scaffolding("models_dev").load_catalogue()
+        catalogue = _scaffolding("models_dev").load_catalogue(revalidate=bool(refresh))
         if catalogue is None:
             raise UserMessageError(
                 f'No models.dev data to look up "{provider_id}": the catalogue could not be fetched and '

@@ -58,6 +58,8 @@ def asked_when(details: dict) -> str:
     when = details.get("when")
     if when is None:
         return "always"
+    if when is False:
+        return "never (`--data` only, not recorded)"
     return "`" + str(when).strip("{} ").replace("|", "\\|") + "`"
 
 
