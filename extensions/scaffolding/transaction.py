@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import errno
 import os
 import stat
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,12 +27,21 @@ class TransactionError(WiringError):
     """Staged edits could not be checked or written; nothing was changed."""
 
 
+# Tests only (tests/test_hostile_checkout.py): faults a real run may meet, made to happen on cue.
+#: "N": the N-th file write of a commit fails midway (EIO) after part of the file was written.
+TEST_FAIL_WRITE = "PTD_TEST_FAIL_WRITE"
+#: A folder: before checking the files and writing, create ``paused`` there and wait (at most
+#: 60 s) for ``resume``, so another program can change a file in between.
+TEST_PAUSE_BEFORE_WRITE = "PTD_TEST_PAUSE_BEFORE_WRITE"
+
+
 @dataclass
 class _File:
     path: Path
     original: bytes
     newline: str  # "\r\n" when the file uses CRLF line ends, else "\n"
     text: str  # current staged text, with "\n" line ends
+    bom: str = ""  # a UTF-8 byte order mark the file starts with (kept, but not part of ``text``)
 
 
 class Transaction:
@@ -56,7 +67,8 @@ class Transaction:
             except UnicodeDecodeError:
                 raise WiringError(f"{rel}: is not UTF-8 text; convert it to UTF-8 and run again.") from None
             newline = "\r\n" if "\r\n" in decoded else "\n"
-            self._files[rel] = _File(path, original, newline, decoded.replace("\r\n", "\n"))
+            bom = "\ufeff" if decoded.startswith("\ufeff") else ""  # Python allows it; ast.parse(text) does not
+            self._files[rel] = _File(path, original, newline, decoded[len(bom) :].replace("\r\n", "\n"), bom)
         return self._files[rel]
 
     def text(self, rel: str) -> str:
@@ -71,7 +83,7 @@ class Transaction:
         return changed
 
     def _new_bytes(self, file: _File) -> bytes:
-        return file.text.replace("\n", file.newline).encode("utf-8")
+        return (file.bom + file.text.replace("\n", file.newline)).encode("utf-8")
 
     def changed_files(self) -> list[str]:
         """Relative paths whose staged bytes differ from the originals, in first-read order."""
@@ -100,6 +112,7 @@ class Transaction:
         """Write every changed file, all-or-nothing; return the relative paths written."""
         self.check()
         changed = self.changed_files()
+        _pause_for_tests()
         for rel in changed:
             file = self._files[rel]
             try:
@@ -112,9 +125,10 @@ class Transaction:
                     "written. Let the other program finish, then run again."
                 )
         replaced: list[str] = []
+        fail_at = _fail_write_for_tests()
         try:
-            for rel in changed:
-                _replace(self._files[rel].path, self._new_bytes(self._files[rel]), rel)
+            for index, rel in enumerate(changed, 1):
+                _replace(self._files[rel].path, self._new_bytes(self._files[rel]), rel, fail=index == fail_at)
                 replaced.append(rel)
         except OSError as error:
             failed = rel
@@ -149,13 +163,20 @@ def _writable(path: Path) -> bool:
     return os.access(path, os.W_OK) and bool(mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
 
 
-def _replace(path: Path, data: bytes, rel: str) -> None:
-    """Write ``data`` to ``path`` through a temporary file beside it and ``os.replace``."""
+def _replace(path: Path, data: bytes, rel: str, fail: bool = False) -> None:
+    """Write ``data`` to ``path`` through a temporary file beside it and ``os.replace``.
+
+    ``fail`` (tests only) breaks off after half the bytes, as a full disk or an I/O error would.
+    """
     if not _writable(path):
         raise PermissionError(13, "the file is read-only", str(path))
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".wiring", dir=path.parent)
     try:
         with os.fdopen(descriptor, "wb") as handle:
+            if fail:
+                handle.write(data[: len(data) // 2])
+                handle.flush()
+                raise OSError(errno.EIO, f"input/output error (simulated by {TEST_FAIL_WRITE})", str(path))
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
@@ -166,6 +187,23 @@ def _replace(path: Path, data: bytes, rel: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def _fail_write_for_tests() -> int:
+    try:
+        return int(os.environ.get(TEST_FAIL_WRITE, "0"))
+    except ValueError:
+        return 0
+
+
+def _pause_for_tests() -> None:
+    folder = os.environ.get(TEST_PAUSE_BEFORE_WRITE)
+    if not folder:
+        return
+    Path(folder, "paused").touch()
+    deadline = time.monotonic() + 60
+    while not Path(folder, "resume").exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
 
 
 def _check_toml(rel: str, text: str) -> None:
