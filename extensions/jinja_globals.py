@@ -118,6 +118,11 @@ class CheckoutExtension(Extension):
         super().__init__(environment)
         checks = _scaffolding("checks")
         literals = _scaffolding("pyliteral")
+        capabilities = _scaffolding("capabilities")
+        environment.filters.update(
+            capability_problem=capabilities.capability_problem,
+            tests_problem=capabilities.tests_problem,
+        )
         environment.filters.update(
             provider_problem=checks.provider_problem,
             class_prefix_problem=checks.class_prefix_problem,
