@@ -141,6 +141,10 @@ class CheckoutExtension(Extension):
             py_value=literals.py_value,
         )
         environment.globals["wiring_problem"] = self._wiring_problem
+        # The recorded layout, for the templates: `prompture_layout | layout_facts`, and file names.
+        environment.filters.update(layout_facts=self._layout_facts, sort_imports=self._sort_imports)
+        # A global, not a filter: template folder names use it, and "|" cannot be in a Windows file name.
+        environment.globals["renders"] = self._renders
 
     @staticmethod
     def _detected_layout(checkout: object) -> str:
@@ -149,6 +153,31 @@ class CheckoutExtension(Extension):
             return layouts.detect_layout(Path(str(checkout))).name
         except layouts.LayoutError as error:
             raise UserMessageError(str(error)) from error
+
+    @staticmethod
+    def _layout_facts(name: str) -> dict:
+        """What the rendered files may use in the recorded layout (``Layout.template_facts``)."""
+        layouts = _scaffolding("layouts")
+        try:
+            return layouts.layout_named(str(name)).template_facts()
+        except layouts.LayoutError as error:
+            raise UserMessageError(str(error)) from error
+
+    @staticmethod
+    def _renders(name: str, kind: str) -> bool:
+        """Whether the layout has a place for the rendered file ``kind`` ("rates", "plugin", ...)."""
+        return kind in CheckoutExtension._layout_facts(name)["renders"]
+
+    @staticmethod
+    def _sort_imports(statements: list[str]) -> list[str]:
+        """``from <module> import ...`` statements in ruff's isort order: furthest relative level first, then module."""
+        edits = _scaffolding("edits")
+
+        def key(statement: str) -> tuple:
+            module = statement.split()[1]
+            return (-(len(module) - len(module.lstrip("."))), edits.isort_module_key(module.lstrip(".")))
+
+        return sorted(statements, key=key)
 
     @staticmethod
     @pass_context

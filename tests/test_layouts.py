@@ -41,7 +41,8 @@ def l4(sdists, tmp_path) -> Path:
 def test_each_pinned_release_is_detected_as_its_layout(sdists, name):
     layout = detect_layout(sdists[name])
     assert layout.name == name
-    assert layout.wired is (name == "L4")  # only L4 is wired so far
+    assert layout.wired
+    assert layout.pin == PINS[name]
     for step in layout.steps:
         if step in layout.files:
             assert (sdists[name] / layout.files[step]).is_file(), (name, step)

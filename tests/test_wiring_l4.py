@@ -184,6 +184,7 @@ def test_wires_each_step_in_the_files_own_style(pristine, checkout):
     result = wire(checkout, answers)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
+        "Prompture layout: L4 'plugins' (1.1.1 – 1.15.x)",
         "✓ plugin registry: prompture/plugins/builtins/__init__.py",
         "✓ driver exports: prompture/drivers/__init__.py",
         "✓ settings: prompture/infra/settings.py",
@@ -261,6 +262,7 @@ def test_second_run_changes_no_byte(checkout):
     assert second.returncode == 0, second.stderr
     assert digest(checkout) == after_first
     assert second.stdout.splitlines() == [
+        "Prompture layout: L4 'plugins' (1.1.1 – 1.15.x)",
         "= plugin registry: already there",
         "= driver exports: already there",
         "= settings: already there",

@@ -281,28 +281,37 @@ def member_key(name: str) -> tuple[Any, ...]:
     return (dunder_all_key(name)[0], natural_key(name.lower()), natural_key(name))
 
 
-def add_import_names(
-    text: str, tree: ast.Module, module: str, names: Sequence[str], *, path: str, line_length: int
-) -> str:
-    """Add ``names`` to the module-level ``from <module> import ...`` statement (absolute import).
-
-    The statement is rewritten with its names in ruff's order, on one line when that fits
-    in ``line_length`` and was one line before, else parenthesised one name per line.
-    """
-    statement = next(
+def from_import_statement(tree: ast.Module, level: int, module: str) -> ast.ImportFrom | None:
+    """The first module-level ``from <level dots><module> import ...`` (not ``*``)."""
+    return next(
         (
             node
             for node in tree.body
             if isinstance(node, ast.ImportFrom)
-            and node.level == 0
-            and node.module == module
+            and node.level == level
+            and (node.module or "") == module
             and not any(alias.name == "*" for alias in node.names)
         ),
         None,
     )
+
+
+def add_import_names(
+    text: str, tree: ast.Module, module: str, names: Sequence[str], *, path: str, line_length: int, level: int = 0
+) -> str:
+    """Add ``names`` to the module-level ``from <level dots><module> import ...`` statement.
+
+    A parenthesised statement written one name per line gets one new line per name at
+    ruff's isort place (above the comment lines that belong to the name after it), so its
+    comments and layout stay. Otherwise the statement is rewritten with its names in ruff's
+    order, on one line when that fits in ``line_length`` and was one line before, else
+    parenthesised one name per line.
+    """
+    dotted = "." * level + module
+    statement = from_import_statement(tree, level, module)
     if statement is None:
         raise AnchorNotFound(
-            path, f"the line 'from {module} import ...'", f"Restore it (e.g. `git checkout -- {path}`) and run again."
+            path, f"the line 'from {dotted} import ...'", f"Restore it (e.g. `git checkout -- {path}`) and run again."
         )
     have = {(alias.name, alias.asname) for alias in statement.names}
     missing = [name for name in names if (name, None) not in have]
@@ -310,22 +319,58 @@ def add_import_names(
         return text
     lines = _lines(text)
     first, last = statement.lineno, statement.end_lineno
+    if _one_name_per_line(statement, lines):
+        for name in missing:
+            text = _insert_import_line(text, from_import_statement(ast.parse(text), level, module), name)
+        return text
     original = "".join(lines[first - 1 : last])
     if "#" in original:
         raise WiringError(
-            f"{path}: the 'from {module} import ...' statement has comments; add {', '.join(missing)} to it by hand, "
+            f"{path}: the 'from {dotted} import ...' statement has comments; add {', '.join(missing)} to it by hand, "
             "then run again."
         )
     aliases = sorted({*have, *((name, None) for name in missing)}, key=lambda pair: member_key(pair[0]))
     parts = [name if asname is None else f"{name} as {asname}" for name, asname in aliases]
     indent = _indent_of(lines[first - 1])
-    one_line = f"{indent}from {module} import {', '.join(parts)}"
+    one_line = f"{indent}from {dotted} import {', '.join(parts)}"
     if first == last and len(one_line) <= line_length:
         new = [one_line]
     else:
-        new = [f"{indent}from {module} import (", *(f"{indent}    {part}," for part in parts), f"{indent})"]
+        new = [f"{indent}from {dotted} import (", *(f"{indent}    {part}," for part in parts), f"{indent})"]
     lines[first - 1 : last] = [line + "\n" for line in new]
     return "".join(lines)
+
+
+def _one_name_per_line(statement: ast.ImportFrom, lines: list[str]) -> bool:
+    """``from x import (`` then one name per line (comments allowed between them), then ``)``."""
+    numbers = [alias.lineno for alias in statement.names]
+    return (
+        lines[statement.lineno - 1].rstrip().endswith("(")
+        and len(set(numbers)) == len(numbers)
+        and all(statement.lineno < number < statement.end_lineno for number in numbers)
+        and all(lines[alias.lineno - 1].strip().rstrip(",") == _alias_source(alias) for alias in statement.names)
+    )
+
+
+def _alias_source(alias: ast.alias) -> str:
+    return alias.name if alias.asname is None else f"{alias.name} as {alias.asname}"
+
+
+def _insert_import_line(text: str, statement: ast.ImportFrom, name: str) -> str:
+    """Add ``name,`` on its own line to a one-name-per-line import, in ruff's order if the names are sorted."""
+    lines = _lines(text)
+    names = [alias.name for alias in statement.names]
+    indent = _indent_of(lines[statement.names[0].lineno - 1])
+    index = sorted_position(names, name, member_key) if is_sorted(names, member_key) else len(names)
+    if index < len(names):
+        before = statement.names[index].lineno
+        while before - 1 > statement.lineno and lines[before - 2].lstrip().startswith("#"):
+            before -= 1
+        return insert_lines(text, before, [f"{indent}{name},"])
+    last = statement.names[-1].lineno
+    if not lines[last - 1].rstrip().endswith(","):
+        lines[last - 1] = lines[last - 1].rstrip("\r\n") + ",\n"
+    return insert_lines("".join(lines), last + 1, [f"{indent}{name},"])
 
 
 @dataclass(frozen=True)
@@ -334,12 +379,15 @@ class Brackets:
 
     ``items`` are source strings or nested :class:`Brackets`, each with a prefix
     (``"default="``, or ``""``). ``one_tuple`` keeps the comma of a one-element tuple.
+    ``collection`` marks a list/tuple/dict literal: too long, ``ruff format`` puts its
+    items one per line at once (a call's arguments first try one shared line).
     """
 
     opener: str  # "Field(" or "("
     items: tuple[tuple[str, str | Brackets], ...]
     closer: str = ")"
     one_tuple: bool = False
+    collection: bool = False
 
     def flat(self) -> str:
         inner = ", ".join(prefix + _flat(value) for prefix, value in self.items)
@@ -363,7 +411,72 @@ def layout(prefix: str, value: str | Brackets, suffix: str, *, indent: str, line
     inner = indent + "    "
     opening, closing = f"{indent}{prefix}{value.opener}", f"{indent}{value.closer}{suffix}"
     hugged = inner + ", ".join(p + _flat(v) for p, v in value.items) + ("," if value.one_tuple else "")
-    if len(hugged) <= line_length:
+    if len(hugged) <= line_length and not value.collection:
         return [opening, hugged, closing]
     body = [line for p, v in value.items for line in layout(p, v, ",", indent=inner, line_length=line_length)]
     return [opening, *body, closing]
+
+
+# ── Statements and if/elif chains ─────────────────────────────────────────────
+
+
+def statement_indent(text: str, node: ast.stmt) -> str:
+    return _indent_of(_lines(text)[node.lineno - 1])
+
+
+def equality_test(node: ast.expr, name: str) -> str | None:
+    """The string of a ``<name> == "x"`` test, else None."""
+    if (
+        isinstance(node, ast.Compare)
+        and isinstance(node.left, ast.Name)
+        and node.left.id == name
+        and len(node.ops) == 1
+        and isinstance(node.ops[0], ast.Eq)
+        and isinstance(node.comparators[0], ast.Constant)
+        and isinstance(node.comparators[0].value, str)
+    ):
+        return node.comparators[0].value
+    return None
+
+
+def if_chain(head: ast.If) -> list[ast.If]:
+    """The ``if`` and each ``elif`` of a chain, in order."""
+    chain = [head]
+    while len(chain[-1].orelse) == 1 and isinstance(chain[-1].orelse[0], ast.If) and _is_elif(chain[-1]):
+        chain.append(chain[-1].orelse[0])
+    return chain
+
+
+def _is_elif(node: ast.If) -> bool:
+    # An ``else: if`` block has its own ``if`` on a line after the ``else:`` line; an ``elif``
+    # starts on the line where the previous body ends + k, with no ``else:`` line between.
+    # ast cannot tell them apart directly: an ``elif`` node's col_offset equals the head's.
+    inner = node.orelse[0]
+    return inner.col_offset == node.col_offset
+
+
+def insert_elif(text: str, chain: list[ast.If], after: int, branch: Sequence[str]) -> str:
+    """Insert ``branch`` (``elif ...:`` and its body, without indentation) after branch ``after`` of ``chain``.
+
+    The lines get the chain's indentation (the body one level deeper, as written in
+    ``branch``). They go right before the next ``elif``/``else`` line, or after the last body.
+    """
+    indent = statement_indent(text, chain[0])
+    new = [f"{indent}{line}" if line else "" for line in branch]
+    node = chain[after]
+    if after + 1 < len(chain):
+        return insert_lines(text, chain[after + 1].lineno, new)
+    end = max(child.end_lineno for child in node.body)
+    if node.orelse:  # an ``else:`` line sits between the body and the else block
+        lines = _lines(text)
+        number = end + 1
+        while number <= len(lines) and not lines[number - 1].strip().startswith("else"):
+            number += 1
+        return insert_lines(text, number, new)
+    return insert_lines(text, end + 1, new)
+
+
+def function_def(tree: ast.Module, name: str) -> ast.FunctionDef | None:
+    """The last module-level ``def name`` (after any ``@overload`` stubs: the implementation)."""
+    found = [node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == name]
+    return found[-1] if found else None

@@ -2,12 +2,12 @@
 
 Prompture moved its internals four times (see ``/work/shared/prompture-layouts.md``).
 Each layout is one :class:`Layout` value below: the file that claims a checkout for it,
-the anchors that must be present, the files each wiring step edits and the places the
-rendered files go. Adding a layout (a later Prompture) means adding one entry to
-``LAYOUTS``, newest first, and, to wire it, the step functions it names in ``wiring.py``.
+the anchors that must be present, the files each wiring step edits, the places the
+rendered files go and what Prompture's own code offers the rendered drivers there
+(:class:`DriverFacts`, given to the templates by the ``layout_facts`` Jinja filter).
 
-Only L4 is wired today; L1–L3 are described so detection and the questionnaire
-validators know them, but ``Layout.wired`` is False for them.
+Adding a layout (a later Prompture) means adding one entry to ``LAYOUTS``, newest first;
+its ``steps`` name functions of ``wiring.STEPS`` (a new kind of edit is a new step there).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 
 class LayoutError(Exception):
@@ -49,6 +50,78 @@ def _frozen(mapping: Mapping[str, str]) -> Mapping[str, str]:
     return MappingProxyType(dict(mapping))
 
 
+def module_file(module: str, package: str = "prompture/drivers") -> str:
+    """The file of a relative import seen from ``package``.
+
+    ``..infra.cost_mixin`` -> ``prompture/infra/cost_mixin.py``, ``.base`` -> ``prompture/drivers/base.py``.
+    """
+    level = len(module) - len(module.lstrip("."))
+    parts = package.split("/")[: len(package.split("/")) - (level - 1)]
+    return "/".join([*parts, *module.lstrip(".").split(".")]) + ".py"
+
+
+@dataclass(frozen=True)
+class DriverFacts:
+    """What Prompture's own code offers the rendered drivers in one layout (read from the sdists).
+
+    Modules are relative imports as written in ``prompture/drivers/<provider>_driver.py``.
+    A helper marked True is used by the rendered driver, so it is also a marker of the
+    layout (:meth:`markers`): a release early in the layout's range that lacks it is
+    refused with the helper named, instead of getting a driver that cannot import.
+    """
+
+    driver_base: str  # module of Driver
+    async_driver_base: str  # module of AsyncDriver
+    cost_mixin: str  # module of CostMixin and prepare_strict_schema
+    model_rates: str  # module of get_model_capabilities
+    parse_tool_arguments: bool  # driver_base has _parse_tool_arguments (else the driver defines its own)
+    list_models: bool  # Driver.list_models and driver_base._fetch_openai_compatible_models (discovery asks drivers)
+    inject_schema: bool  # Driver._inject_schema_into_messages (else the driver defines its own)
+    cost_cached_tokens: bool  # CostMixin._calculate_cost(..., cached_tokens=...)
+
+    def markers(self) -> tuple[Marker, ...]:
+        base, cost = module_file(self.driver_base), module_file(self.cost_mixin)
+        always = (
+            Marker(base, "class Driver"),
+            Marker(base, "def _validate_model_capabilities("),
+            Marker(module_file(self.async_driver_base), "class AsyncDriver"),
+            Marker(cost, "class CostMixin"),
+            Marker(cost, "def prepare_strict_schema("),
+            Marker(cost, "def _get_model_config("),
+            Marker(module_file(self.model_rates), "def get_model_capabilities("),
+            Marker("prompture/drivers/vision_helpers.py", "def _prepare_openai_vision_messages("),
+        )
+        optional = (
+            (self.parse_tool_arguments, Marker(base, "def _parse_tool_arguments(")),
+            (self.list_models, Marker(base, "def _fetch_openai_compatible_models(")),
+            (self.inject_schema, Marker(base, "def _inject_schema_into_messages(")),
+            (self.cost_cached_tokens, Marker(cost, "cached_tokens: int | float = 0")),
+        )
+        return always + tuple(marker for used, marker in optional if used)
+
+
+_FLAT_DRIVER = DriverFacts(
+    driver_base="..driver",
+    async_driver_base="..async_driver",
+    cost_mixin="..cost_mixin",
+    model_rates="..model_rates",
+    parse_tool_arguments=False,
+    list_models=False,
+    inject_schema=False,
+    cost_cached_tokens=False,
+)
+_INFRA_DRIVER = DriverFacts(
+    driver_base=".base",
+    async_driver_base=".async_base",
+    cost_mixin="..infra.cost_mixin",
+    model_rates="..infra.model_rates",
+    parse_tool_arguments=True,
+    list_models=True,
+    inject_schema=True,
+    cost_cached_tokens=False,
+)
+
+
 @dataclass(frozen=True)
 class Layout:
     """What the template knows about one Prompture source layout."""
@@ -56,15 +129,20 @@ class Layout:
     name: str  # "L4"
     title: str  # "plugins"
     versions: str  # PyPI versions with this layout
+    pin: str  # the release the tests run this layout on
     identity: str  # the file whose presence claims a checkout for this layout
     absent: tuple[str, ...]  # files a checkout of this layout does not have (they belong to newer ones)
-    markers: tuple[Marker, ...]  # must all hold once the layout is claimed
+    markers: tuple[Marker, ...]  # must all hold once the layout is claimed (with driver.markers())
     files: Mapping[str, str]  # wiring step -> the file it edits (relative to the checkout)
     rendered: Mapping[str, str]  # rendered file kind -> path pattern with {provider}
     drivers_dir: str  # where driver modules live
     provider_sources: tuple[str, ...]  # glob patterns of modules that register providers
     steps: tuple[str, ...]  # wiring steps, in order (names of functions in wiring.STEPS)
-    wired: bool = False  # True once wiring.py implements every step for this layout
+    driver: DriverFacts  # what the rendered drivers import and call
+    # How discovery reads a setting (L1, L2): "settings_or_getenv" -> `settings.x or os.getenv("X")`,
+    # "cfg_value" -> `_cfg_value(env, "x", "X")`; "" where discovery is driven by descriptors.
+    discovery_value: str = ""
+    wired: bool = False  # True once wiring implements every step for this layout
     notes: str = field(default="", compare=False)
 
     def path(self, step: str) -> str:
@@ -72,6 +150,24 @@ class Layout:
 
     def rendered_path(self, kind: str, provider: str) -> str:
         return self.rendered[kind].format(provider=provider)
+
+    @property
+    def label(self) -> str:
+        """``L2 'infra' (1.0.13 – 1.0.49)``."""
+        return f"{self.name} '{self.title}' ({self.versions})"
+
+    def all_markers(self) -> tuple[Marker, ...]:
+        return self.markers + tuple(m for m in self.driver.markers() if m not in self.markers)
+
+    def template_facts(self) -> dict[str, Any]:
+        """What the templates need to know (the ``layout_facts`` Jinja filter)."""
+        return {
+            "name": self.name,
+            "title": self.title,
+            **{key: getattr(self.driver, key) for key in DriverFacts.__dataclass_fields__},
+            "renders": sorted(self.rendered),
+            "rate_file": self.rendered.get("rates"),
+        }
 
 
 _DOCS = {"pyproject": "pyproject.toml", "env": ".env.copy", "claude_md": "CLAUDE.md"}
@@ -85,6 +181,7 @@ L4 = Layout(
     name="L4",
     title="plugins",
     versions="1.1.1 – 1.15.x",
+    pin="1.15.1",
     identity="prompture/plugins/builtins/__init__.py",
     absent=(),
     markers=(
@@ -106,20 +203,20 @@ L4 = Layout(
     drivers_dir="prompture/drivers",
     provider_sources=("prompture/plugins/builtins/*.py",),
     steps=("plugins", "drivers", "settings", "pyproject", "env", "claude_md"),
+    driver=DriverFacts(**{**_INFRA_DRIVER.__dict__, "cost_cached_tokens": True}),
     wired=True,
 )
 
-# L1–L3: detection data and file places from the layouts doc. Not wired yet (wired=False):
-# their registry steps (descriptors, register_driver calls, discovery, PROVIDER_MAP,
-# package exports) have no implementation in wiring.py.
 L3 = Layout(
     name="L3",
     title="descriptors",
     versions="1.0.50 – 1.0.57",
+    pin="1.0.57",
     identity="prompture/drivers/provider_descriptors.py",
     absent=("prompture/plugins/builtins/__init__.py",),
     markers=(
         Marker("prompture/drivers/provider_descriptors.py", "def _build_descriptors"),
+        Marker("prompture/drivers/provider_descriptors.py", "descriptors.append("),
         Marker("prompture/drivers/__init__.py", "__all__"),
         Marker("prompture/infra/settings.py", "class Settings("),
     ),
@@ -135,28 +232,37 @@ L3 = Layout(
     drivers_dir="prompture/drivers",
     provider_sources=("prompture/drivers/provider_descriptors.py",),
     steps=("descriptors", "drivers", "settings", "pyproject", "env", "claude_md"),
+    driver=DriverFacts(**{**_INFRA_DRIVER.__dict__, "cost_cached_tokens": True}),
+    wired=True,
 )
 
 L2 = Layout(
     name="L2",
     title="infra",
     versions="1.0.13 – 1.0.49",
+    pin="1.0.49",
     identity="prompture/infra/settings.py",
     absent=("prompture/plugins/builtins/__init__.py", "prompture/drivers/provider_descriptors.py"),
     markers=(
         Marker("prompture/infra/settings.py", "class Settings("),
         Marker("prompture/drivers/__init__.py", "register_driver("),
+        Marker("prompture/drivers/__init__.py", "PROVIDER_DRIVER_MAP"),
         Marker("prompture/drivers/async_registry.py", "register_async_driver("),
+        Marker("prompture/drivers/async_registry.py", "ASYNC_PROVIDER_DRIVER_MAP"),
         Marker("prompture/infra/discovery.py", "provider_classes"),
+        Marker("prompture/infra/discovery.py", "def _get_list_models_kwargs("),
         Marker("prompture/infra/model_rates.py", "PROVIDER_MAP"),
     ),
     files=_frozen(
         {
             "registry": "prompture/drivers/__init__.py",
+            "driver_map": "prompture/drivers/__init__.py",
             "async_registry": "prompture/drivers/async_registry.py",
+            "async_driver_map": "prompture/drivers/async_registry.py",
             "drivers": "prompture/drivers/__init__.py",
             "settings": "prompture/infra/settings.py",
             "discovery": "prompture/infra/discovery.py",
+            "list_models_kwargs": "prompture/infra/discovery.py",
             "model_rates": "prompture/infra/model_rates.py",
             **_DOCS,
         }
@@ -167,21 +273,28 @@ L2 = Layout(
     provider_sources=("prompture/drivers/__init__.py", "prompture/drivers/async_registry.py"),
     steps=(
         "registry",
+        "driver_map",
         "async_registry",
+        "async_driver_map",
         "drivers",
         "settings",
         "discovery",
+        "list_models_kwargs",
         "model_rates",
         "pyproject",
         "env",
         "claude_md",
     ),
+    driver=_INFRA_DRIVER,
+    discovery_value="cfg_value",
+    wired=True,
 )
 
 L1 = Layout(
     name="L1",
     title="flat",
     versions="0.0.34 – 1.0.12",
+    pin="1.0.12",
     identity="prompture/settings.py",
     absent=(
         "prompture/plugins/builtins/__init__.py",
@@ -195,6 +308,7 @@ L1 = Layout(
         Marker("prompture/discovery.py", "provider_classes"),
         Marker("prompture/model_rates.py", "PROVIDER_MAP"),
         Marker("prompture/__init__.py", "__all__"),
+        Marker("prompture/__init__.py", "from .drivers import ("),
     ),
     files=_frozen(
         {
@@ -208,9 +322,7 @@ L1 = Layout(
             **_DOCS,
         }
     ),
-    rendered=_frozen(
-        {k: v for k, v in _RENDERED_INFRA.items() if k != "rates"}  # no rate folder in L1
-    ),
+    rendered=_frozen({k: v for k, v in _RENDERED_INFRA.items() if k != "rates"}),  # no rate folder in L1
     drivers_dir="prompture/drivers",
     provider_sources=("prompture/drivers/__init__.py", "prompture/drivers/async_registry.py"),
     steps=(
@@ -221,15 +333,29 @@ L1 = Layout(
         "settings",
         "discovery",
         "model_rates",
+        "rate_file",
         "pyproject",
         "env",
         "claude_md",
     ),
+    driver=_FLAT_DRIVER,
+    discovery_value="settings_or_getenv",
+    wired=True,
 )
 
 #: Newest first. A checkout is claimed by the first layout whose identity file exists
 #: and whose ``absent`` files do not.
 LAYOUTS: tuple[Layout, ...] = (L4, L3, L2, L1)
+LAYOUTS_BY_NAME: Mapping[str, Layout] = MappingProxyType({layout.name: layout for layout in LAYOUTS})
+
+
+def layout_named(name: str) -> Layout:
+    """The layout recorded as ``prompture_layout`` ("L1" .. "L4")."""
+    try:
+        return LAYOUTS_BY_NAME[name]
+    except KeyError:
+        known = ", ".join(LAYOUTS_BY_NAME)
+        raise LayoutError(f"{name!r} is not a Prompture layout this template knows (known: {known}).") from None
 
 
 def _claims(layout: Layout, root: Path) -> bool:
@@ -241,7 +367,8 @@ def detect_layout(root: Path | str) -> Layout:
 
     Raises :class:`LayoutError` naming the files and anchors it looked for when no
     layout claims the folder, or when the claiming layout's anchors are not all there
-    (an anchor edited away, a half-moved tree, a newer Prompture than this template knows).
+    (an anchor edited away, a half-moved tree, a newer Prompture than this template knows,
+    or a release early in the layout's range that lacks a helper the rendered driver uses).
     """
     root = Path(root)
     if not root.is_dir():
@@ -249,13 +376,13 @@ def detect_layout(root: Path | str) -> Layout:
     for layout in LAYOUTS:
         if not _claims(layout, root):
             continue
-        problems = [problem for marker in layout.markers if (problem := marker.problem(root))]
+        problems = [problem for marker in layout.all_markers() if (problem := marker.problem(root))]
         if problems:
             raise LayoutError(
                 f"{root} looks like a Prompture {layout.versions} checkout (layout {layout.name} "
                 f"'{layout.title}': {layout.identity} exists), but " + "; ".join(problems) + ". "
                 "Restore those lines (e.g. `git checkout -- <file>`), or this is a Prompture "
-                "version this template does not know yet."
+                f"release this template does not support (it was tested on {layout.pin})."
             )
         return layout
     looked_for = ", ".join(f"{layout.identity} ({layout.name})" for layout in LAYOUTS)

@@ -22,6 +22,7 @@ API_STYLES = ("openai_compatible", "custom_sdk", "http")
 AUTHS = ("api_key", "endpoint", "api_key_and_endpoint")
 _PROVIDER = re.compile(r"[a-z][a-z0-9_]*")
 _CLASS_PREFIX = re.compile(r"[A-Z][A-Za-z0-9]*")
+_MODELS_DEV_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ class Answers:
     sdk_package: str | None = None
     sdk_min_version: str | None = None
     lazy_import: bool | None = None
+    models_dev_provider: str | None = None  # the provider's id on models.dev, when it is listed there
+    prompture_layout: str | None = None  # the layout the files were rendered for ("L1" .. "L4")
 
     @property
     def upper(self) -> str:
@@ -52,6 +55,23 @@ class Answers:
     @property
     def endpoint_var(self) -> str:
         return self.endpoint_env or f"{self.upper}_ENDPOINT"
+
+    def settings_reads(self) -> list[tuple[str, str, str]]:
+        """(driver constructor argument, Settings field, environment variable) of the key and the endpoint."""
+        reads = []
+        if self.has_api_key and self.api_key_env:
+            reads.append(("api_key", f"{self.provider}_api_key", self.api_key_env))
+        if self.endpoint:
+            reads.append(("endpoint", f"{self.provider}_endpoint", self.endpoint_var))
+        return reads
+
+    def configured_by(self) -> tuple[str, str]:
+        """(Settings field, environment variable) whose presence makes the provider configured: the key, or
+        for endpoint-only providers the endpoint."""
+        field, env = next(((f, e) for kwarg, f, e in self.settings_reads() if kwarg == "api_key"), (None, None))
+        if field is None:
+            field, env = f"{self.provider}_endpoint", self.endpoint_var
+        return field, env
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], source: str = "answers") -> Answers:
@@ -95,6 +115,10 @@ class Answers:
                 problems.append(problem)
         if endpoint is not None and (problem := endpoint_problem(endpoint)):
             problems.append(problem)
+        models_dev_id = text("models_dev_provider", required=False)
+        if models_dev_id is not None and not _MODELS_DEV_ID.fullmatch(models_dev_id):
+            problems.append(f"models_dev_provider {models_dev_id!r} is not a models.dev provider id like 'moonshotai'")
+        layout = text("prompture_layout", required=False)
         sdk_package = sdk_min_version = lazy = None
         if api_style == "custom_sdk":
             sdk_package, sdk_min_version = text("sdk_package"), text("sdk_min_version")
@@ -120,6 +144,8 @@ class Answers:
             sdk_package=sdk_package,
             sdk_min_version=sdk_min_version,
             lazy_import=lazy,
+            models_dev_provider=models_dev_id,
+            prompture_layout=layout,
         )
 
 

@@ -9,6 +9,8 @@ from typing import Any
 
 from ..edits import (
     WiringError,
+    add_import_names,
+    from_import_statement,
     imports_name,
     insert_dunder_all,
     insert_from_import,
@@ -59,11 +61,26 @@ def finish(ctx: Context, step: str, path: str, text: str) -> StepResult:
     return StepResult(step, "changed" if changed else "same", path)
 
 
-def ensure_import(text: str, path: str, module: str, name: str, line_length: int) -> str:
+def ensure_import(text: str, path: str, module: str, name: str, line_length: int, level: int = 1) -> str:
+    """``from <level dots><module> import <name>``: added to that statement if the file has one, else a new line."""
     tree = parse(text, path)
-    if imports_name(tree, 1, module, name):
+    if imports_name(tree, level, module, name):
         return text
-    return insert_from_import(text, tree, 1, module, name, path=path, line_length=line_length)
+    if from_import_statement(tree, level, module) is not None:
+        return add_import_names(text, tree, module, [name], path=path, line_length=line_length, level=level)
+    return insert_from_import(text, tree, level, module, name, path=path, line_length=line_length)
+
+
+def package_import(path: str, package: str) -> tuple[int, str]:
+    """(level, module) of a relative import of ``package`` from the module at ``path``.
+
+    ``prompture/drivers`` seen from ``prompture/infra/discovery.py`` is ``(2, "drivers")``
+    (``..drivers``); ``package`` must sit in a folder that contains ``path``.
+    """
+    here, parent = path.split("/")[:-1], package.split("/")[:-1]
+    if here[: len(parent)] != parent:
+        raise ValueError(f"{package} cannot be imported relatively from {path}")
+    return len(here) - len(parent) + 1, package.split("/")[-1]
 
 
 def ensure_in_all(text: str, path: str, name: str) -> str:

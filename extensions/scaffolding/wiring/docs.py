@@ -12,10 +12,30 @@ _ENV_HEADER = "# ─── "
 _ENV_VAR = re.compile(r"([A-Z][A-Z0-9_]*)=")
 
 
-def _env_sections(lines: list[str]) -> list[tuple[int, int]]:
-    """(start, end) 0-based half-open line ranges of the ``# ─── Title ───`` sections."""
+_CONFIGURATION_HEADER = re.compile(r"# .+ Configuration$")
+_REQUIRED_IF = "# Required if AI_PROVIDER="
+
+
+def _env_sections(lines: list[str]) -> tuple[str, list[tuple[int, int]]]:
+    """The file's section style and its sections as (start, end) 0-based half-open line ranges.
+
+    "boxed": ``# ─── Title ───`` headers, each section running to the next header (Prompture 1.0.13
+    and later). "configuration": blank-line separated blocks opened by ``# Title Configuration``
+    (earlier releases); a block ends before its first blank line.
+    """
     starts = [i for i, line in enumerate(lines) if line.startswith(_ENV_HEADER)]
-    return [(start, (starts[k + 1] if k + 1 < len(starts) else len(lines))) for k, start in enumerate(starts)]
+    if starts:
+        return "boxed", [
+            (start, (starts[k + 1] if k + 1 < len(starts) else len(lines))) for k, start in enumerate(starts)
+        ]
+    sections = []
+    for i, line in enumerate(lines):
+        if _CONFIGURATION_HEADER.match(line.rstrip()) and (i == 0 or not lines[i - 1].strip().startswith("#")):
+            end = i
+            while end < len(lines) and lines[end].strip():
+                end += 1
+            sections.append((i, end))
+    return ("configuration" if sections else ""), sections
 
 
 def _env_vars(lines: list[str]) -> list[str]:
@@ -30,15 +50,18 @@ def _is_provider_section(names: list[str]) -> bool:
 
 
 def step_env(ctx: Context) -> StepResult:
-    """A ``# ─── Name ───`` section after the last provider section, and the name in the AI_PROVIDER list."""
+    """A section after the last provider section, in the file's style, and the name in the AI_PROVIDER list."""
     path = ctx.layout.path("env")
     a = ctx.answers
     text = ctx.tx.text(path)
     lines = text.splitlines()
-    sections = _env_sections(lines)
+    style, sections = _env_sections(lines)
     if not sections:
-        raise AnchorNotFound(path, "section headers like '# ─── OpenAI ───…'", restore_hint(path))
-    width = Counter(len(lines[start]) for start, _ in sections).most_common(1)[0][0]
+        raise AnchorNotFound(
+            path, "section headers like '# ─── OpenAI ───…' or '# OpenAI Configuration'", restore_hint(path)
+        )
+    boxed = style == "boxed"
+    width = Counter(len(lines[start]) for start, _ in sections).most_common(1)[0][0] if boxed else 79
 
     new_vars = []
     if a.has_api_key:
@@ -59,16 +82,23 @@ def step_env(ctx: Context) -> StepResult:
         if not providers:
             raise AnchorNotFound(
                 path,
-                "a provider section ('# ─── Name ───' with NAME_API_KEY or NAME_ENDPOINT and NAME_MODEL)",
+                "a provider section ('# ─── Name ───' or '# Name Configuration' with NAME_API_KEY or "
+                "NAME_ENDPOINT and NAME_MODEL)",
                 restore_hint(path),
             )
-        _, end = providers[-1]
-        title = f"{_ENV_HEADER}{a.display_name} "
-        section = [title + "─" * max(1, width - len(title)), *(f"{name}={value}" for name, value in new_vars)]
-        if end < len(lines):
-            text = insert_lines(text, end + 1, [*section, ""])
+        start, end = providers[-1]
+        assignments = [f"{name}={value}" for name, value in new_vars]
+        if boxed:
+            title = f"{_ENV_HEADER}{a.display_name} "
+            section = [title + "─" * max(1, width - len(title)), *assignments]
+            if end < len(lines):
+                text = insert_lines(text, end + 1, [*section, ""])
+            else:
+                text = insert_lines(text, len(lines) + 1, ([""] if lines and lines[-1].strip() else []) + section)
         else:
-            text = insert_lines(text, len(lines) + 1, ([""] if lines and lines[-1].strip() else []) + section)
+            required = [f"{_REQUIRED_IF}{a.provider}"] if lines[start + 1].startswith(_REQUIRED_IF) else []
+            section = [f"# {a.display_name} Configuration", *required, *assignments]
+            text = insert_lines(text, end + 1, ["", *section])
     text = _add_to_provider_list(text, path, a.provider, width)
     return finish(ctx, "env template", path, text)
 
@@ -99,7 +129,23 @@ def _add_to_provider_list(text: str, path: str, provider: str, width: int) -> st
     return "".join(lines)
 
 
-_DRIVER_LIST = re.compile(r"\(([^()]*?), …\)")
+_PARENTHESES = re.compile(r"\(([^()]*)\)")
+_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def _driver_list(line: str) -> tuple[int, list[str]] | None:
+    """Where to add a name to the line's driver list, its first parenthesised list (``(openai, claude, …)``;
+    before ``, …`` when it ends so), and the names listed; None when that list is not one of names."""
+    match = next((m for m in _PARENTHESES.finditer(line) if "," in m.group(1)), None)
+    if match is None:
+        return None
+    names = [name.strip() for name in match.group(1).split(",")]
+    open_ended = names[-1] == "…"
+    if open_ended:
+        names = names[:-1]
+    if not all(_NAME.fullmatch(name) for name in names):
+        return None
+    return (match.end(1) - len(", …") if open_ended else match.end(1)), names
 
 
 def step_claude_md(ctx: Context) -> StepResult:
@@ -110,15 +156,15 @@ def step_claude_md(ctx: Context) -> StepResult:
     index = next((i for i, line in enumerate(lines) if line.lstrip().startswith("- **`prompture/drivers/`**")), None)
     if index is None:
         raise AnchorNotFound(path, "the '- **`prompture/drivers/`**' bullet under 'Module Layout'", restore_hint(path))
-    match = _DRIVER_LIST.search(lines[index])
-    if match is None:
+    found = _driver_list(lines[index])
+    if found is None:
         raise AnchorNotFound(
             path,
             "the driver list '(openai, claude, …)' in the '- **`prompture/drivers/`**' bullet",
             restore_hint(path),
         )
-    names = [name.strip() for name in match.group(1).split(",")]
+    at, names = found
     if provider not in names:
         line = lines[index]
-        lines[index] = line[: match.end(1)] + f", {provider}" + line[match.end(1) :]
+        lines[index] = line[:at] + f", {provider}" + line[at:]
     return finish(ctx, "CLAUDE.md driver list", path, "".join(lines))

@@ -19,3 +19,12 @@ def step_drivers(ctx: Context) -> StepResult:
     for _, name in pairs:
         text = ensure_in_all(text, path, name)
     return finish(ctx, "driver exports", path, text)
+
+
+def step_package_exports(ctx: Context) -> StepResult:
+    """L1: ``from prompture import <Prefix>Driver`` (the explicit ``from .drivers import (...)`` and ``__all__``)."""
+    path = ctx.layout.path("package_exports")
+    name = f"{ctx.answers.class_prefix}Driver"
+    text = ensure_import(ctx.tx.text(path), path, "drivers", name, ruff_line_length(ctx.root))
+    text = ensure_in_all(text, path, name)
+    return finish(ctx, "package exports", path, text)

@@ -11,17 +11,37 @@ from ..edits import AnchorNotFound, WiringError
 from ..layouts import Layout, LayoutError, detect_layout
 from ..transaction import Transaction
 from .answers import Answers, load_answers
+from .catalogue import step_model_rates, step_rate_file
 from .context import Context, StepResult, parse
 from .dependencies import step_pyproject
+from .discovery import step_discovery, step_list_models_kwargs
 from .docs import step_claude_md, step_env
-from .exports import step_drivers
-from .registry import step_plugins
+from .exports import step_drivers, step_package_exports
+from .registry import (
+    step_async_driver_map,
+    step_async_registry,
+    step_descriptors,
+    step_driver_map,
+    step_plugins,
+    step_registry,
+)
 from .settings import step_settings
 
+#: Step name (as listed in ``Layout.steps``) -> function.
 STEPS: dict[str, Callable[[Context], StepResult]] = {
-    "plugins": step_plugins,
+    "plugins": step_plugins,  # L4
+    "descriptors": step_descriptors,  # L3
+    "registry": step_registry,  # L1, L2
+    "driver_map": step_driver_map,  # L2
+    "async_registry": step_async_registry,  # L1, L2
+    "async_driver_map": step_async_driver_map,  # L2
     "drivers": step_drivers,
+    "package_exports": step_package_exports,  # L1
     "settings": step_settings,
+    "discovery": step_discovery,  # L1, L2
+    "list_models_kwargs": step_list_models_kwargs,  # L2
+    "model_rates": step_model_rates,  # L1, L2
+    "rate_file": step_rate_file,  # L1 (none)
     "pyproject": step_pyproject,
     "env": step_env,
     "claude_md": step_claude_md,
@@ -59,8 +79,14 @@ def wire(root: Path | str, answers: Answers) -> list[StepResult]:
     missing = [step for step in layout.steps if step not in STEPS]
     if not layout.wired or missing:
         raise WiringError(
-            f"{root} is a Prompture {layout.versions} checkout (layout {layout.name} '{layout.title}'); this "
-            "template can only wire layout L4 (Prompture 1.1.1 and later) so far. Nothing was changed."
+            f"{root} is a Prompture {layout.versions} checkout (layout {layout.label}), which this version of "
+            "the template cannot wire. Nothing was changed."
+        )
+    if answers.prompture_layout and answers.prompture_layout != layout.name:
+        raise WiringError(
+            f"the driver was rendered for Prompture layout {answers.prompture_layout} (recorded in the answers "
+            f"file), but {root} is now layout {layout.label}. Render it again for this checkout (e.g. "
+            f"`copier update --trust --data prompture_layout={layout.name}`). Nothing was changed."
         )
     check_rendered(root, layout, answers)
     tx = Transaction(root)
@@ -79,11 +105,14 @@ def main(argv: list[str], root: Path | None = None) -> int:
         return 2
     root = Path.cwd() if root is None else root
     try:
-        results = wire(root, load_answers(root / argv[0]))
+        answers = load_answers(root / argv[0])
+        layout = detect_layout(root)
+        results = wire(root, answers)
     except (WiringError, LayoutError) as error:
         print(f"✗ wiring failed: {error}", file=sys.stderr)
         print("Nothing was changed.", file=sys.stderr)
         return 1
+    print(f"Prompture layout: {layout.label}")
     for result in results:
         print(result.line())
     return 0

@@ -9,7 +9,7 @@ from ..edits import (
     AnchorNotFound,
     Brackets,
     WiringError,
-    add_import_names,
+    imports_name,
     insert_item,
     insert_lines,
     is_sorted,
@@ -21,7 +21,7 @@ from ..edits import (
 )
 from ..pyliteral import py_str
 from .answers import Answers
-from .context import Context, StepResult, finish, parse, restore_hint, ruff_line_length
+from .context import Context, StepResult, ensure_import, finish, parse, restore_hint, ruff_line_length
 
 
 def _env_aliases(a: Answers) -> dict[str, str]:
@@ -34,7 +34,7 @@ def _env_aliases(a: Answers) -> dict[str, str]:
     return aliases
 
 
-def _settings_fields(a: Answers, indent: str, line_length: int) -> list[tuple[str, list[str]]]:
+def _settings_fields(a: Answers, indent: str, line_length: int, optional: str) -> list[tuple[str, list[str]]]:
     """(field name, source lines) of the provider's Settings block.
 
     A field whose env var is not its own name gets ``Field(validation_alias=AliasChoices(name, ENV))``:
@@ -44,7 +44,7 @@ def _settings_fields(a: Answers, indent: str, line_length: int) -> list[tuple[st
     aliases = _env_aliases(a)
     fields = []
     if a.has_api_key:
-        fields.append((f"{a.provider}_api_key", "str | None", "None"))
+        fields.append((f"{a.provider}_api_key", optional, "None"))
     fields.append((f"{a.provider}_model", "str", py_str(a.default_model)))
     if a.endpoint:
         fields.append((f"{a.provider}_endpoint", "str", py_str(a.endpoint)))
@@ -84,6 +84,16 @@ def _is_provider_block(names: set[str]) -> bool:
     )
 
 
+def _optional_str(text: str, tree: ast.Module, settings: ast.ClassDef) -> str:
+    """``Optional[str]`` where the class writes its optional fields so (older releases, Python 3.9), else
+    ``str | None``; ``Optional`` must be imported from typing for the former."""
+    sources = [
+        ast.get_source_segment(text, node.annotation) for node in settings.body if isinstance(node, ast.AnnAssign)
+    ]
+    older, newer = sources.count("Optional[str]"), sources.count("str | None")
+    return "Optional[str]" if older > newer and imports_name(tree, 0, "typing", "Optional") else "str | None"
+
+
 def step_settings(ctx: Context) -> StepResult:
     """Add the provider's block to ``class Settings`` after the last provider block; alias a custom env var."""
     path = ctx.layout.path("settings")
@@ -100,7 +110,7 @@ def step_settings(ctx: Context) -> StepResult:
     }
     body_indent = re.match(r"[ \t]*", text.splitlines()[settings.body[0].lineno - 1]).group(0)
     line_length = ruff_line_length(ctx.root)
-    wanted = _settings_fields(a, body_indent, line_length)
+    wanted = _settings_fields(a, body_indent, line_length, _optional_str(text, tree, settings))
     present = [name for name, _ in wanted if name in fields]
     if present and len(present) < len(wanted):
         missing = [name for name, _ in wanted if name not in fields]
@@ -126,10 +136,11 @@ def step_settings(ctx: Context) -> StepResult:
         block = ["", f"{body_indent}# {a.display_name}", *(line for _, source in wanted for line in source)]
         text = insert_lines(text, end + 1, block)
         if _env_aliases(a):
-            names = ["AliasChoices", "Field"]
-            text = add_import_names(text, parse(text, path), "pydantic", names, path=path, line_length=line_length)
+            for name in ("AliasChoices", "Field"):
+                text = ensure_import(text, path, "pydantic", name, line_length, level=0)
     aliases = _env_aliases(a)
-    if aliases:
+    if aliases and top_level_assignment(parse(text, path), "KEY_ALIASES") is not None:
+        # Prompture 1.x later keeps vendor key names in KEY_ALIASES too (other code lists them from there).
         text = _ensure_key_aliases(text, path, list(aliases.items()), line_length)
     return finish(ctx, "settings", path, text)
 
