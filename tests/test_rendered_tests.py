@@ -1,0 +1,285 @@
+"""Issue 5: the driver tests the template renders (``with_tests``) pass inside the Prompture checkout.
+
+For every ``api_style`` x ``auth`` (x ``lazy_import`` for custom_sdk), one real
+``copier copy`` into its own extract of a Prompture sdist; then, in that checkout:
+
+* ``ruff check`` and ``ruff format --check`` (the checkout's own configuration)
+  pass on every file the copy created or edited;
+* the rendered ``tests/test_acme_driver.py`` passes under the checkout's own
+  pytest configuration, run by the release's own dependencies, offline (proxies
+  point nowhere; only 127.0.0.1 is reachable) and without an API key;
+* the capability contract holds for both driver classes: each ``supports_*``
+  flag is the answer, its method exists exactly when the flag is yes, and
+  Prompture's ``validate_driver_capabilities`` agrees where the release has it;
+* a test of each capability is rendered exactly when the flag is yes.
+
+The variants run concurrently (each is a few subprocesses). The Prompture 1.15.1
+matrix (L4) always runs; the same matrix on the L2 pin (1.0.49) runs once
+``layouts.L2.wired`` is True.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import yaml
+from scaffolding import layouts
+from support.copier_cli import TEMPLATE_DIR, run_copier, tree_digest
+from support.models_dev_server import ModelsDevServer
+from support.prompture_runtime import checkout_env, runtime_python, seed_models_dev_cache
+from support.sdists import extract_checkout
+from support.template_repo import git
+
+FIXTURE = Path(__file__).parent / "fixtures" / "models-dev.json"
+L4_PIN, L2_PIN = "1.15.1", "1.0.49"
+STYLES = ("openai_compatible", "http", "custom_sdk")
+AUTHS = ("api_key", "endpoint", "api_key_and_endpoint")
+SDK = ["sdk_package=acme-sdk", "sdk_import=acme_sdk"]
+# The models.dev default model (acme-chat-1) gives JSON mode with a strict schema and tool
+# use, no vision. Each auth also varies one flag, so every capability test runs in every style.
+AUTH_EXTRAS = {
+    "api_key": [],
+    "endpoint": ["supports_json_schema=false"],  # JSON mode with the schema in the prompt
+    "api_key_and_endpoint": ["supports_vision=true"],
+}
+NO_CAPABILITIES = [
+    "supports_messages=false",
+    "supports_json_mode=false",
+    "supports_tool_use=false",
+    "supports_streaming=false",
+    "supports_vision=false",
+]
+# A test function of the rendered file whose name holds the marker exists exactly when the flag is yes.
+CAPABILITY_TESTS = {
+    "supports_messages": "generate_messages",
+    "supports_json_mode": "json",
+    "supports_json_schema": "structured_output",
+    "supports_tool_use": "tool",
+    "supports_streaming": "stream",
+    "supports_vision": "image",
+}
+METHODS = {
+    "supports_messages": "generate_messages",
+    "supports_tool_use": "generate_messages_with_tools",
+    "supports_streaming": "generate_messages_stream",
+}
+
+
+def _matrix() -> dict[str, list[str]]:
+    variants = {}
+    for style in STYLES:
+        for auth in AUTHS:
+            data = [f"api_style={style}", f"auth={auth}", *AUTH_EXTRAS[auth]]
+            if style == "custom_sdk":
+                variants[f"{style}-{auth}-lazy"] = [*data, *SDK, "lazy_import=true"]
+                variants[f"{style}-{auth}-eager"] = [*data, *SDK, "lazy_import=false"]
+            else:
+                variants[f"{style}-{auth}"] = data
+    return variants
+
+
+MATRIX = _matrix()
+EXTRA = {
+    **{
+        f"{style}-no-capabilities": [f"api_style={style}", "auth=api_key", *NO_CAPABILITIES]
+        + (SDK if style == "custom_sdk" else [])
+        for style in STYLES
+    },
+    "openai_compatible-without-tests": ["api_style=openai_compatible", "auth=api_key", "with_tests=false"],
+}
+
+# Run in the checkout beside the rendered tests: the contract, checked independently of them.
+HARNESS_CHECK = textwrap.dedent(
+    """
+    import json
+    import os
+
+    import pytest
+
+    from prompture.drivers.acme_driver import AcmeDriver
+    from prompture.drivers.async_acme_driver import AsyncAcmeDriver
+
+    FLAGS = json.loads(os.environ["HARNESS_FLAGS"])
+    METHODS = json.loads(os.environ["HARNESS_METHODS"])
+
+
+    @pytest.mark.parametrize("driver_class", [AcmeDriver, AsyncAcmeDriver])
+    def test_harness_capability_contract(driver_class):
+        for flag, answer in FLAGS.items():
+            assert getattr(driver_class, flag) is answer, flag
+        for flag, method in METHODS.items():
+            assert (method in vars(driver_class)) is FLAGS[flag], method
+        try:
+            from prompture.testing import validate_driver_capabilities
+        except ImportError:
+            return  # this release has no prompture.testing
+        assert validate_driver_capabilities(driver_class) == []
+    """
+)
+
+
+def _render_and_test(version: str, name: str, data: list[str], root: Path, models_dev_url: str) -> SimpleNamespace:
+    tmp = root / name
+    checkout = extract_checkout(version, tmp / "src")
+    git(checkout, "init", "-q")
+    git(checkout, "add", "-A")
+    git(checkout, "commit", "-qm", "sdist")
+    home = tmp / "home"
+    seed_models_dev_cache(home, FIXTURE)
+    env = checkout_env(tmp, home)
+    env.pop("PYTHONPATH")
+    env.update(MODELS_DEV_URL=models_dev_url, MODELS_DEV_CACHE_DIR=str(tmp / "models-dev-cache"))
+    args = ["copy", "--trust", "--defaults", "--vcs-ref", "HEAD", "--data", "provider=acme"]
+    args += ["--data", "models_dev_provider=acme-ai"]
+    for item in data:
+        args += ["--data", item]
+    result = SimpleNamespace(
+        name=name, checkout=checkout, copy=run_copier(*args, TEMPLATE_DIR, checkout, cwd=tmp, env=env)
+    )
+    if result.copy.returncode != 0:
+        return result
+    result.answers = yaml.safe_load((checkout / ".copier-answers.acme.yml").read_text())
+    status = git(checkout, "status", "--porcelain", "--untracked-files=all")
+    result.touched = [line[3:] for line in status.splitlines()]
+    python_files = [path for path in result.touched if path.endswith(".py")]
+    result.ruff = [
+        subprocess.run(
+            [sys.executable, "-m", "ruff", *command, *python_files], cwd=checkout, capture_output=True, text=True
+        )
+        for command in (["check"], ["format", "--check"])
+    ]
+
+    flags = {flag: bool(result.answers.get(flag)) for flag in CAPABILITY_TESTS}
+    flags["supports_json_schema"] = flags["supports_json_schema"] and flags["supports_json_mode"]
+    result.flags = flags
+    (checkout / "tests").mkdir(exist_ok=True)
+    (checkout / "tests" / "test_zz_harness_contract.py").write_text(HARNESS_CHECK)
+    # Offline: proxies that lead nowhere for anything but 127.0.0.1; no API key in the environment.
+    run_env = checkout_env(checkout, home, HARNESS_FLAGS=json.dumps(flags), HARNESS_METHODS=json.dumps(METHODS))
+    dead_proxy = "http://127.0.0.1:9"
+    run_env.update(HTTP_PROXY=dead_proxy, HTTPS_PROXY=dead_proxy, ALL_PROXY=dead_proxy, NO_PROXY="127.0.0.1,localhost")
+    if "lazy_import=false" in data:  # a hard dependency must import; the rendered tests replace it with their fake
+        (tmp / "sdk").mkdir()
+        (tmp / "sdk" / "acme_sdk.py").write_text('"""Stands in for the installed SDK."""\n')
+        run_env["PYTHONPATH"] += os.pathsep + str(tmp / "sdk")
+    junit = tmp / "junit.xml"
+    test_files = ["tests/test_zz_harness_contract.py"]
+    if (checkout / "tests" / "test_acme_driver.py").exists():
+        test_files.insert(0, "tests/test_acme_driver.py")
+    result.pytest = subprocess.run(
+        [str(runtime_python(version)), "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junit-xml={junit}"]
+        + test_files,
+        cwd=checkout,
+        env=run_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    result.outcomes = _outcomes(junit) if junit.exists() else {}
+    return result
+
+
+def _outcomes(junit: Path) -> dict[str, str]:
+    """``{"<file stem>::<test name>": "passed" | "failed" | "error" | "skipped"}`` from a JUnit report."""
+    outcomes = {}
+    for case in ET.parse(junit).iter("testcase"):
+        kinds = [child.tag for child in case if child.tag in ("failure", "error", "skipped")]
+        module = case.get("classname", "").rsplit(".", 1)[-1]
+        outcomes[f"{module}::{case.get('name')}"] = {"failure": "failed"}.get(kinds[0], kinds[0]) if kinds else "passed"
+    return outcomes
+
+
+def _run_all(version: str, variants: dict[str, list[str]], root: Path) -> dict[str, SimpleNamespace]:
+    runtime_python(version)  # build the release's venv once, before the workers need it
+    workers = min(4, (os.cpu_count() or 1) + 1)
+    with ModelsDevServer(FIXTURE) as server, ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {
+            name: pool.submit(_render_and_test, version, name, data, root, server.url)
+            for name, data in variants.items()
+        }
+        return {name: future.result() for name, future in futures.items()}
+
+
+@pytest.fixture(scope="module")
+def l4(tmp_path_factory):
+    return _run_all(L4_PIN, {**MATRIX, **EXTRA}, tmp_path_factory.mktemp("rendered-tests-l4"))
+
+
+@pytest.fixture(scope="module")
+def l2(tmp_path_factory):
+    if not layouts.L2.wired:
+        pytest.skip("layout L2 (Prompture 1.0.13 - 1.0.49) is not wired yet (layouts.L2.wired is False)")
+    return _run_all(L2_PIN, MATRIX, tmp_path_factory.mktemp("rendered-tests-l2"))
+
+
+def assert_variant_holds(result: SimpleNamespace) -> None:
+    assert result.copy.returncode == 0, result.copy.stdout + result.copy.stderr
+    for ruff in result.ruff:
+        assert ruff.returncode == 0, ruff.stdout + ruff.stderr
+    assert result.pytest.returncode == 0, result.pytest.stdout[-6000:] + result.pytest.stderr[-3000:]
+    not_passed = {test: outcome for test, outcome in result.outcomes.items() if outcome != "passed"}
+    assert not not_passed, not_passed
+    harness = [test for test in result.outcomes if test.startswith("test_zz_harness_contract::")]
+    assert len(harness) == 2, result.outcomes
+    rendered = {test.split("::")[1].split("[")[0] for test in result.outcomes if test.startswith("test_acme_driver::")}
+    if not result.answers.get("with_tests", True):
+        assert "tests/test_acme_driver.py" not in result.touched
+        assert not rendered
+        return
+    assert "tests/test_acme_driver.py" in result.touched
+    assert len(rendered) > 10, rendered
+    for flag, marker in CAPABILITY_TESTS.items():
+        tests = sorted(test for test in rendered if marker in test)
+        if result.flags[flag]:
+            assert tests, f"{flag} is yes but no rendered test names {marker!r}"
+        else:
+            assert not tests, f"{flag} is no but these tests were rendered: {tests}"
+    lazy_sdk = result.answers["api_style"] == "custom_sdk" and result.answers.get("lazy_import")
+    assert ("test_a_missing_sdk_names_the_extra_to_install" in rendered) == bool(lazy_sdk)
+
+
+@pytest.mark.parametrize("variant", sorted({**MATRIX, **EXTRA}))
+def test_rendered_tests_pass_on_1_15_1(l4, variant):
+    assert_variant_holds(l4[variant])
+
+
+@pytest.mark.parametrize("variant", sorted(MATRIX))
+def test_rendered_tests_pass_on_the_l2_pin(l2, variant):
+    assert_variant_holds(l2[variant])
+
+
+def test_a_no_removes_the_method_from_both_drivers(l4):
+    result = l4["http-no-capabilities"]
+    assert result.copy.returncode == 0, result.copy.stderr
+    for module in ("acme_driver", "async_acme_driver"):
+        source = (result.checkout / "prompture" / "drivers" / f"{module}.py").read_text()
+        for method in METHODS.values():
+            assert f"def {method}(" not in source, (module, method)
+        for helper in ("_json_response_format", "_tool_reply", "_prepare_messages", "_StreamState"):
+            assert f"{helper}(" not in source and f"{helper}," not in source, (module, helper)
+
+
+def test_vision_without_messages_is_refused_before_anything_is_written(tmp_path):
+    checkout = extract_checkout(L4_PIN, tmp_path / "src")
+    before = tree_digest(checkout)
+    with ModelsDevServer(FIXTURE) as server:
+        env = checkout_env(tmp_path, tmp_path / "home")
+        env.pop("PYTHONPATH")
+        env.update(MODELS_DEV_URL=server.url, MODELS_DEV_CACHE_DIR=str(tmp_path / "models-dev-cache"))
+        result = run_copier(
+            "copy", "--trust", "--defaults", "--vcs-ref", "HEAD", "--data", "provider=acme",
+            "--data", "models_dev_provider=acme-ai", "--data", "supports_messages=false",
+            "--data", "supports_vision=true", TEMPLATE_DIR, checkout, cwd=tmp_path, env=env,
+        )  # fmt: skip
+    assert result.returncode != 0
+    assert "supports_vision needs supports_messages" in result.stderr
+    assert tree_digest(checkout) == before
