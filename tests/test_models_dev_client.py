@@ -216,6 +216,23 @@ def _wrong_shape(server):
     server.set_catalogue(b'{"acme-ai": {"name": "Acme AI"}}')
 
 
+def _http_404(server):
+    server.fail_with(404)
+
+
+def _body_of_50_mb(server):
+    server.set_catalogue(b'{"acme-ai": {"models": {}, "pad": "' + b"x" * (50 * 1024 * 1024) + b'"}}')
+
+
+def _body_of_50_mb_unannounced(server):
+    _body_of_50_mb(server)  # no Content-Length: only counting the bytes read can stop it
+    server.hide_length()
+
+
+def _connection_refused(server):
+    server.refuse_connections()
+
+
 # fault -> (switch it on, what the reason in the warning says)
 FAULTS = {
     "http-500": (_http_500, "HTTP 500"),
@@ -225,6 +242,10 @@ FAULTS = {
     "truncated-body": (_truncated_body, "RemoteProtocolError: "),
     "redirect-loop": (_redirect_loop, "too many redirects (more than 5)"),
     "wrong-shape": (_wrong_shape, "unexpected catalogue shape: provider 'acme-ai' has no models object"),
+    "http-404": (_http_404, "HTTP 404"),
+    "body-50-mb": (_body_of_50_mb, "response larger than 32 MiB"),
+    "body-50-mb-unannounced": (_body_of_50_mb_unannounced, "response larger than 32 MiB"),
+    "connection-refused": (_connection_refused, "ConnectError: "),
 }
 
 
@@ -242,6 +263,7 @@ def load_with_fault(server, fault) -> tuple[dict | None, float]:
     return catalogue, time.monotonic() - started
 
 
+@pytest.mark.hostile("models.dev", "fallback")
 def test_a_fault_falls_back_to_the_stale_cache(models_dev_env, cache_dir, fault, capsys):
     models_dev.load_catalogue()
     make_cache_stale(cache_dir, days=3)
@@ -261,6 +283,7 @@ def test_a_fault_falls_back_to_the_stale_cache(models_dev_env, cache_dir, fault,
     assert sorted(path.name for path in cache_dir.iterdir()) == [models_dev.BODY_FILE, models_dev.META_FILE]
 
 
+@pytest.mark.hostile("models.dev", "fallback")
 def test_a_fault_without_a_cache_falls_back_to_promptures_cache(models_dev_env, home, cache_dir, fault, capsys):
     prompture_catalogue = seed_prompture_cache(home, days=2)
 
@@ -275,13 +298,18 @@ def test_a_fault_without_a_cache_falls_back_to_promptures_cache(models_dev_env, 
     assert not cache_dir.exists() or list(cache_dir.iterdir()) == []  # nothing partial was left behind
 
 
-def test_a_fault_with_no_data_anywhere_returns_none(models_dev_env, fault, capsys):
+@pytest.mark.hostile("models.dev", "refused")
+def test_a_fault_with_no_data_anywhere_returns_none(models_dev_env, cache_dir, fault, capsys):
     catalogue, elapsed = load_with_fault(models_dev_env, fault)
 
     assert catalogue is None
     assert f"unreachable ({fault[1]}" in models_dev.catalogue_source()
-    assert warning_lines(capsys) == []
+    # Said once, so an empty models.dev answer is not mistaken for "models.dev does not list it".
+    [line] = warning_lines(capsys)
+    assert line.startswith(f"prompture-driver-template: warning: models.dev unreachable ({fault[1]}")
+    assert line.endswith("and no cached copy exists; continuing without models.dev data")
     assert elapsed < TIMEOUT + 1.0
+    assert not cache_dir.exists() or list(cache_dir.iterdir()) == []
 
 
 def test_an_oversized_body_is_refused(models_dev_env, monkeypatch, capsys):

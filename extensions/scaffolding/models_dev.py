@@ -172,6 +172,7 @@ def _fall_back(reason: str, stored: StoredCatalogue | None, url: str) -> Loaded:
         return _warn_and_use(
             reason, prompture.catalogue, f"Prompture's cache {_short_path(prompture.path)}, {prompture.age_text()}"
         )
+    _warn(f"models.dev unreachable ({reason}) and no cached copy exists; continuing without models.dev data")
     return Loaded(None, f"nowhere: models.dev unreachable ({reason}) and no cached copy exists")
 
 

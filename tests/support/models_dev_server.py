@@ -7,8 +7,9 @@
 
 It answers conditional requests (ETag / Last-Modified) with 304 and redirects
 ``/moved.json`` to ``/api.json``. It can be switched to misbehave: a status code, a delay
-before answering, a malformed or truncated body, a body dripped out slowly, or an endless
-redirect loop. ``reset_faults()`` makes it behave again.
+before answering, a malformed or truncated body, a body dripped out slowly, a body without
+Content-Length, an endless redirect loop, or no server at all (refused connections).
+``reset_faults()`` makes it behave again (except after ``refuse_connections()``).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class ModelsDevServer:
         self.reset_faults()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._stopped = False
 
     # ── Content ────────────────────────────────────────────────────────────
 
@@ -56,6 +58,7 @@ class ModelsDevServer:
         self.drip_pause = 0.0
         self.redirect_loop = False
         self.send_validators = True
+        self.no_length = False
 
     def fail_with(self, status: int) -> None:
         self.status = status
@@ -79,6 +82,17 @@ class ModelsDevServer:
     def loop_redirects(self) -> None:
         """Answer every request with a redirect to another URL on this server, forever."""
         self.redirect_loop = True
+
+    def hide_length(self) -> None:
+        """Send the body without Content-Length, ending it by closing the connection."""
+        self.no_length = True
+
+    def refuse_connections(self) -> None:
+        """Stop listening: from now on a request meets a refused connection (``__exit__`` still works)."""
+        if self._httpd is not None and not self._stopped:
+            self._stopped = True
+            self._httpd.shutdown()
+            self._httpd.server_close()
 
     # ── Introspection ──────────────────────────────────────────────────────
 
@@ -114,8 +128,9 @@ class ModelsDevServer:
 
     def __exit__(self, *exc_info: object) -> None:
         assert self._httpd is not None and self._thread is not None
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        if not self._stopped:
+            self._httpd.shutdown()
+            self._httpd.server_close()
         self._thread.join(timeout=5)
 
     def _record(self, handler: BaseHTTPRequestHandler) -> None:
@@ -169,6 +184,8 @@ def _handler_for(server: ModelsDevServer) -> type[BaseHTTPRequestHandler]:
                 return self._send_truncated()
             if server.drip_pause:
                 return self._send_dripping()
+            if server.no_length:
+                return self._send_without_length()
             if server._not_modified(self._request_headers()):
                 return self._answer(304, b"", self._validators())
             return self._answer(200, server.body, self._validators())
@@ -208,6 +225,15 @@ def _handler_for(server: ModelsDevServer) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(server.body[start : start + size])
                 self.wfile.flush()
                 time.sleep(server.drip_pause)
+
+        def _send_without_length(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            for start in range(0, len(server.body), 1 << 20):
+                self.wfile.write(server.body[start : start + (1 << 20)])
+            self.close_connection = True
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the http.server API)
             pass
