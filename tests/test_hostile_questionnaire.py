@@ -271,37 +271,27 @@ OPENAI_STYLE = {"provider": "acme", "models_dev_provider": "acme-ai"}
 SDK_STYLE = {**OPENAI_STYLE, "api_style": "custom_sdk", "auth": "api_key_and_endpoint"}
 NO_FACTS = {"provider": "acme", "models_dev_provider": "", "default_model": "acme-chat-1"}
 
-# (question, bad value, the other answers given)
+# (question, bad value, the other answers given): a representative subset of REFUSED, one or more per question.
 COPIER_CASES = [
     ("provider", "", {}),
     ("provider", "Acme", {}),
-    ("provider", "acme-ai", {}),
     ("provider", "class", {}),
-    ("provider", "9lives", {}),
     ("provider", "openai", {}),
-    ("provider", "moonshot", {}),
     ("provider", "local", {}),
-    ("class_prefix", "acme", OPENAI_STYLE),
     ("class_prefix", "Moonshot", OPENAI_STYLE),
     ("class_prefix", "Cloud", OPENAI_STYLE),
     ("display_name", "Acme\nAI", OPENAI_STYLE),
-    ("api_key_env", "acme_api_key", OPENAI_STYLE),
-    ("api_key_env", "ACME API KEY", OPENAI_STYLE),
     ("api_key_env", "ACME=KEY", OPENAI_STYLE),
     ("api_key_env", "OPENAI_API_KEY", OPENAI_STYLE),
-    ("endpoint", "ftp://api.acme.example/v1", OPENAI_STYLE),
     ("endpoint", 'https://api.acme.example/v1"; import os; "', OPENAI_STYLE),
-    ("endpoint", "https://api.acme.example/v 1", OPENAI_STYLE),
     ("endpoint", "https://user:secret@api.acme.example/v1", OPENAI_STYLE),
     ("endpoint_env", "ACME_API_KEY", OPENAI_STYLE),
     ("sdk_package", "acme sdk", SDK_STYLE),
     ("sdk_min_version", "latest", SDK_STYLE),
     ("sdk_import", "acme-sdk", SDK_STYLE),
     ("default_model", 'acme"chat', OPENAI_STYLE),
-    ("default_model", "acme\\chat", OPENAI_STYLE),
     ("default_model", "acme\nchat", OPENAI_STYLE),
     ("default_model", "{{ 7*7 }}", OPENAI_STYLE),
-    ("default_model", 'a"""b', OPENAI_STYLE),
     ("price_input", "-1", NO_FACTS),
 ]
 
