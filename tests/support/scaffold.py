@@ -1,0 +1,158 @@
+"""A real ``copier copy`` of this template into a fresh Prompture sdist checkout, and running code there.
+
+template = snapshot_template(tmp / "template")
+with ModelsDevServer(FIXTURE) as server:
+    done = scaffold(version, tmp, template, server)   # copies twice (the second must change nothing)
+run_in_checkout(done, "from prompture import AcmeDriver")
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .copier_cli import run_copier, tree_digest
+from .models_dev_server import ModelsDevServer
+from .prompture_runtime import checkout_env, run_python, runtime_python, seed_models_dev_cache
+from .sdists import extract_checkout
+from .template_repo import git
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "models-dev.json"
+PROVIDER, MODELS_DEV_ID = "acme", "acme-ai"
+
+
+def copier_env(tmp: Path, server: ModelsDevServer) -> dict[str, str]:
+    """Copier's environment: its own HOME, models.dev served by ``server``, no inherited API keys."""
+    env = checkout_env(tmp, tmp / "home")
+    env.pop("PYTHONPATH")
+    env.update(MODELS_DEV_URL=server.url, MODELS_DEV_CACHE_DIR=str(tmp / "models-dev-cache"))
+    return env
+
+
+def copy_args(template: Path, checkout: Path, *extra: str, provider: str = PROVIDER) -> list[str]:
+    """``copier copy`` with the defaults and the answers every layout's test uses."""
+    data = ["--data", f"provider={provider}"]
+    if provider == PROVIDER:
+        data += ["--data", f"models_dev_provider={MODELS_DEV_ID}"]
+    return ["copy", "--trust", "--defaults", "--vcs-ref", "HEAD", *data, *extra, str(template), str(checkout)]
+
+
+@dataclass
+class Scaffolded:
+    version: str
+    template: Path
+    checkout: Path  # the sdist, committed to git, then copied into twice
+    pristine: Path  # the same sdist, untouched
+    home: Path  # HOME for Prompture (its models.dev cache is seeded there)
+    first: subprocess.CompletedProcess
+    second: subprocess.CompletedProcess
+    status_after_first: str  # git status --porcelain after the first copy
+    digest_after_first: str
+    python: Path  # a Python with this release's dependencies
+    answers: dict
+
+    @property
+    def touched(self) -> list[str]:
+        """Files the first copy created or changed (relative paths)."""
+        return [line[3:] for line in self.status_after_first.splitlines()]
+
+
+def scaffold(version: str, tmp: Path, template: Path, server: ModelsDevServer) -> Scaffolded:
+    """Copy the template into a fresh ``version`` checkout under ``tmp``, then again with the same answers."""
+    checkout = extract_checkout(version, tmp / "src")
+    pristine = extract_checkout(version, tmp / "pristine")
+    git(checkout, "init", "-q")
+    git(checkout, "add", "-A")
+    git(checkout, "commit", "-qm", "sdist")
+    seed_models_dev_cache(tmp / "home", FIXTURE)
+    env = copier_env(tmp, server)
+    first = run_copier(*copy_args(template, checkout), cwd=tmp, env=env)
+    assert first.returncode == 0, first.stdout + first.stderr
+    status = git(checkout, "status", "--porcelain", "--untracked-files=all")
+    digest = tree_digest(checkout)
+    second = run_copier(*copy_args(template, checkout, "--overwrite"), cwd=tmp, env=env)
+    return Scaffolded(
+        version=version,
+        template=template,
+        checkout=checkout,
+        pristine=pristine,
+        home=tmp / "home",
+        first=first,
+        second=second,
+        status_after_first=status,
+        digest_after_first=digest,
+        python=runtime_python(version),
+        answers=yaml.safe_load((checkout / f".copier-answers.{PROVIDER}.yml").read_text()),
+    )
+
+
+def run_in_checkout(done: Scaffolded, code: str, **env: str) -> str:
+    """Run ``code`` with the release's Python, the checkout first on the path and ACME_API_KEY set; its stdout."""
+    environment = checkout_env(done.checkout, done.home, ACME_API_KEY="test-key", **env)
+    result = run_python(done.python, done.checkout, textwrap.dedent(code), environment)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def prepare_runtimes(versions: list[str]) -> None:
+    """Build the per-release venvs (cached) side by side, so a cold cache costs one install's time."""
+    with ThreadPoolExecutor(max_workers=len(versions) or 1) as pool:
+        list(pool.map(runtime_python, versions))
+
+
+# ── Python 3.10 ────────────────────────────────────────────────────────────────
+
+
+def _is_python310(executable: str) -> bool:
+    try:
+        result = subprocess.run(
+            [executable, "-c", "import sys; print(sys.version_info[:2] == (3, 10))"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return result.stdout.strip() == "True"
+
+
+def python310() -> str | None:
+    """A Python 3.10 interpreter: this one, ``python3.10`` on PATH, a pyenv or ``uv`` install; None if none."""
+    candidates = [sys.executable, shutil.which("python3.10")]
+    candidates += sorted(str(p) for p in Path.home().glob(".pyenv/versions/3.10*/bin/python3.10"))
+    uv = shutil.which("uv")
+    if uv:
+        found = subprocess.run([uv, "python", "find", "3.10"], capture_output=True, text=True)
+        candidates.append(found.stdout.strip() or None)
+    return next((c for c in candidates if c and _is_python310(c)), None)
+
+
+def compile_on_python310(root: Path, files: list[str], pycache: Path) -> str:
+    """Byte-compile ``files`` with Python 3.10 (``compileall``, caches under ``pycache``); "" when they compile.
+
+    Without a Python 3.10 here, ``ast.parse(..., feature_version=(3, 10))`` on this interpreter
+    stands in (it rejects syntax newer than 3.10), and the result says so.
+    """
+    python = python310()
+    if python is not None:
+        env = {**os.environ, "PYTHONPYCACHEPREFIX": str(pycache)}
+        result = subprocess.run(
+            [python, "-m", "compileall", "-q", *files], cwd=root, env=env, capture_output=True, text=True
+        )
+        return "" if result.returncode == 0 else f"{python}: {result.stdout}{result.stderr}"
+    import ast
+
+    for rel in files:
+        try:
+            ast.parse((root / rel).read_text(encoding="utf-8"), filename=rel, feature_version=(3, 10))
+        except SyntaxError as error:
+            return f"no Python 3.10 found; ast.parse(feature_version=(3, 10)): {rel}: {error}"
+    return ""
