@@ -1,0 +1,41 @@
+"""The README's hostile-input figures are counted from the marked test cases and must match them."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "scripts" / "hostile_figures.py"
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location("hostile_figures", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_readme_figures_match_the_marked_cases():
+    result = subprocess.run([sys.executable, str(SCRIPT), "--check"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_figures_count_every_parametrized_case_and_a_stale_table_is_detected():
+    import test_hostile_checkout
+    import test_hostile_questionnaire
+
+    script = load_script()
+    cases = script.collect()
+    questionnaire_refused = [c for c in cases if c[1:3] == ("questionnaire", "refused")]
+    expected = len(test_hostile_questionnaire.REFUSED) + len(test_hostile_questionnaire.COPIER_CASES) + 1
+    assert len(questionnaire_refused) == expected  # + the example-file case
+    checkout_refused = [c for c in cases if c[1:3] == ("target checkout", "refused")]
+    assert len(checkout_refused) == len(test_hostile_checkout.REFUSALS) + 1  # + the missing folder
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = script.figures(cases)
+    assert block in readme
+    stale = readme.replace(block, block.replace("| questionnaire |", "| questionnaire | 1 |", 1))
+    assert script.updated_readme(stale, block) == readme
