@@ -7,6 +7,7 @@ the answers look recorded.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -59,6 +60,23 @@ def test_recorded_facts_stand_for_their_own_provider_unless_a_refresh_is_asked()
     assert recorded_facts_problem(FACTS, "acme-ai") == ""
     assert "recorded for acme-ai, not other" in recorded_facts_problem(FACTS, "other")
     assert "recorded for no provider, not acme-ai" in recorded_facts_problem({}, "acme-ai")
+
+
+# Filters and globals that read models.dev or the destination folder. Copier renders the old
+# template into an empty scratch folder during an update, so a render using any of them would
+# differ between the replay and the checkout (or need the network): renders read recorded answers.
+NOT_IN_RENDERS = re.compile(
+    r"models_dev_guess|\|\s*models_dev_facts\b|detected_layout|dst_path|wiring_problem|models_dev_problem"
+)
+
+
+def test_renders_read_only_recorded_answers():
+    rendered = [path for path in (TEMPLATE_DIR / "template").rglob("*") if path.is_file()]
+    assert rendered
+    for path in rendered:
+        relative = path.relative_to(TEMPLATE_DIR).as_posix()
+        assert not NOT_IN_RENDERS.search(relative), relative
+        assert not NOT_IN_RENDERS.search(path.read_text(encoding="utf-8")), relative
 
 
 # ── At task time ─────────────────────────────────────────────────────────────

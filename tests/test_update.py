@@ -285,6 +285,8 @@ def history(tmp_path_factory):
         rec.refresh_answers = answers(checkout, "acme")
         rec.refresh_diff = git(checkout, "diff")
         commit(checkout, "acme: models.dev refreshed")
+        rec.refresh_again = update(checkout, "acme", later, "--data", "refresh_models_dev=true")
+        rec.status_after_refresh_again = status(checkout)
 
     # Dirty tree: refused, nothing touched.
     (checkout / "NOTES.txt").write_text("work in progress\n")
@@ -436,6 +438,11 @@ def test_changed_catalogue_without_refresh_changes_nothing_and_is_not_fetched(hi
     assert_ok(history.no_refresh)
     assert history.status_after_no_refresh == []
     assert history.requests_without_refresh == 0
+
+
+def test_a_refresh_with_nothing_new_changes_nothing(history):
+    assert_ok(history.refresh_again)
+    assert history.status_after_refresh_again == []
 
 
 def test_refresh_brings_exactly_the_catalogue_change(history):
