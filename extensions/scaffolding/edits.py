@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -206,6 +207,10 @@ def leading_import_block(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
     return block
 
 
+def _is_stdlib(module: str) -> bool:
+    return module.split(".")[0] in sys.stdlib_module_names or module == "__future__"
+
+
 def imports_name(tree: ast.Module, level: int, module: str, name: str) -> bool:
     """True if any module-level ``from <level dots><module> import <name>`` exists."""
     return any(
@@ -227,7 +232,18 @@ def insert_from_import(
     after the last of them.
     """
     dots = "." * level
-    block = [node for node in leading_import_block(tree) if isinstance(node, ast.ImportFrom) and node.level == level]
+    leading = leading_import_block(tree)
+    block = [node for node in leading if isinstance(node, ast.ImportFrom) and node.level == level]
+    if level == 0:  # isort sections: the standard library's group, then third-party packages
+        section = _is_stdlib(module)
+        same = [node for node in block if _is_stdlib(node.module or "") == section]
+        if block and not same:  # the first import of its section: a group of its own
+            line = f"from {module} import {name}"
+            after = max(n.end_lineno for n in leading if isinstance(n, ast.Import) or n.level == 0)
+            if section:
+                return insert_lines(text, block[0].lineno, [line, ""])
+            return insert_lines(text, after + 1, ["", line])
+        block = same
     if not block:
         raise AnchorNotFound(
             path,

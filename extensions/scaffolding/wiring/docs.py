@@ -131,12 +131,14 @@ def _add_to_provider_list(text: str, path: str, provider: str, width: int) -> st
 
 _PARENTHESES = re.compile(r"\(([^()]*)\)")
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
+_CODE_SPAN = re.compile(r"`[^`]*`")
 
 
 def _driver_list(line: str) -> tuple[int, list[str]] | None:
     """Where to add a name to the line's driver list, its first parenthesised list (``(openai, claude, …)``;
     before ``, …`` when it ends so), and the names listed; None when that list is not one of names."""
-    match = next((m for m in _PARENTHESES.finditer(line) if "," in m.group(1)), None)
+    masked = _CODE_SPAN.sub(lambda m: "`" * len(m.group(0)), line)  # `generate(prompt, options)` is no list
+    match = next((m for m in _PARENTHESES.finditer(masked) if "," in m.group(1)), None)
     if match is None:
         return None
     names = [name.strip() for name in match.group(1).split(",")]
