@@ -139,10 +139,15 @@ def step_settings(ctx: Context) -> StepResult:
             for name in ("AliasChoices", "Field"):
                 text = ensure_import(text, path, "pydantic", name, line_length, level=0)
     aliases = _env_aliases(a)
-    if aliases and top_level_assignment(parse(text, path), "KEY_ALIASES") is not None:
-        # Prompture 1.x later keeps vendor key names in KEY_ALIASES too (other code lists them from there).
+    if aliases and _uses_key_aliases(parse(text, path)):
+        # Later releases also keep vendor key names in KEY_ALIASES (other code reads them from there);
+        # a file that uses KEY_ALIASES without defining it is refused by _ensure_key_aliases.
         text = _ensure_key_aliases(text, path, list(aliases.items()), line_length)
     return finish(ctx, "settings", path, text)
+
+
+def _uses_key_aliases(tree: ast.Module) -> bool:
+    return any(isinstance(node, ast.Name) and node.id == "KEY_ALIASES" for node in ast.walk(tree))
 
 
 def _ensure_key_aliases(text: str, path: str, aliases: list[tuple[str, str]], line_length: int) -> str:
