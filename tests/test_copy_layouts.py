@@ -28,6 +28,7 @@ from support.scaffold import (
     compile_on_python310,
     copier_env,
     copy_args,
+    format_complaints,
     prepare_runtimes,
     python310,
     run_in_checkout,
@@ -201,16 +202,6 @@ def test_second_identical_copy_changes_nothing(scaffolded):
 # ── 4. ruff under the checkout's own config, Python 3.10 ─────────────────────
 
 
-def _format_complaints(root: Path, rel: str) -> list[str]:
-    """The lines ``ruff format`` would remove or add in ``rel`` (under ``root``'s config), sorted."""
-    result = subprocess.run(
-        [sys.executable, "-m", "ruff", "format", "--no-cache", "--diff", rel], cwd=root, capture_output=True, text=True
-    )
-    assert result.returncode in (0, 1), result.stderr
-    lines = result.stdout.splitlines()
-    return sorted(line for line in lines if line[:1] in "+-" and not line.startswith(("+++", "---")))
-
-
 def test_every_rendered_or_edited_file_is_ruff_clean(scaffolded, layout):
     touched = [rel for rel in scaffolded.touched if rel.endswith(".py")]
     assert layout.rendered_path("driver", PROVIDER) in touched
@@ -224,10 +215,10 @@ def test_every_rendered_or_edited_file_is_ruff_clean(scaffolded, layout):
     )
     assert check.returncode == 0, check.stdout + check.stderr
     for rel in touched:
-        before = _format_complaints(scaffolded.pristine, rel) if (scaffolded.pristine / rel).exists() else []
+        before = format_complaints(scaffolded.pristine, rel) if (scaffolded.pristine / rel).exists() else []
         # An edited file the release itself ships unformatted (1.0.57's provider_descriptors.py) keeps exactly
         # its own complaints: the lines the wiring added are formatted.
-        assert _format_complaints(scaffolded.checkout, rel) == before, rel
+        assert format_complaints(scaffolded.checkout, rel) == before, rel
 
 
 def test_every_rendered_or_edited_file_compiles_on_python310(scaffolded, tmp_path):

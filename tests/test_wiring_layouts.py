@@ -22,6 +22,7 @@ from scaffolding.transaction import Transaction
 from scaffolding.wiring import STEPS, Answers, Context, wire
 from scaffolding.wiring.dependencies import step_pyproject
 from support.prompture_runtime import checkout_env, run_python, runtime_python
+from support.scaffold import format_complaints
 from support.sdists import extract_checkout
 
 PINS = {layout.name: layout.pin for layout in LAYOUTS}
@@ -96,13 +97,6 @@ def added_lines(pristine: Path, root: Path, rel: str) -> list[str]:
     else:
         assert not removed, (rel, diff)
     return [line[1:] for line in diff if line.startswith("+")]
-
-
-def format_complaints(root: Path, rel: str) -> list[str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "ruff", "format", "--no-cache", "--diff", rel], cwd=root, capture_output=True, text=True
-    )
-    return sorted(line for line in result.stdout.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---"))
 
 
 # ── the layout data ────────────────────────────────────────────────────────────

@@ -102,6 +102,20 @@ def run_in_checkout(done: Scaffolded, code: str, **env: str) -> str:
     return result.stdout
 
 
+def format_complaints(root: Path, rel: str) -> list[str]:
+    """The lines ``ruff format`` would remove or add in ``rel`` under ``root``'s config, sorted.
+
+    Compare an edited file's complaints with the pristine file's: 1.0.57 ships
+    ``provider_descriptors.py`` unformatted, and an edit must add no complaint of its own.
+    """
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--no-cache", "--diff", rel], cwd=root, capture_output=True, text=True
+    )
+    assert result.returncode in (0, 1), result.stderr
+    lines = result.stdout.splitlines()
+    return sorted(line for line in lines if line[:1] in "+-" and not line.startswith(("+++", "---")))
+
+
 def prepare_runtimes(versions: list[str]) -> None:
     """Build the per-release venvs (cached) side by side, so a cold cache costs one install's time."""
     with ThreadPoolExecutor(max_workers=len(versions) or 1) as pool:
