@@ -3,7 +3,7 @@
     python extensions/wire_checkout.py [--copier-operation=copy|update] .copier-answers.<provider>.yml
 
 Prints one line per step and exits 0, or explains what is missing and exits 1 with
-nothing changed. The work is in ``scaffolding/wiring.py``; this stays small.
+nothing changed. The work is in ``scaffolding/wiring/``; this stays small.
 
 During ``copier update`` Copier also runs this task in its scratch renders of the old
 and new template versions (temporary folders that are not Prompture checkouts); there
