@@ -32,6 +32,7 @@ import pytest
 import tomlkit
 import tomlkit.exceptions
 from scaffolding.transaction import TEST_FAIL_WRITE, TEST_PAUSE_BEFORE_WRITE
+from support.copier_cli import tree_digest
 from support.hostile import (
     VERSION,
     copier_env,
@@ -315,10 +316,10 @@ def test_a_checkout_the_template_cannot_wire_is_refused_before_any_render(
     mutate, data, question, fragments = REFUSALS[case]
     checkout = fresh_checkout(pristine, tmp_path / "checkout")
     mutate(checkout)
-    before = file_digests(checkout)
+    before, tree_before = file_digests(checkout), tree_digest(checkout)
     try:
         result = run(template, checkout, tmp_path, models_dev, data)
-        after = file_digests(checkout)
+        after, tree_after = file_digests(checkout), tree_digest(checkout)
     finally:
         _restore_modes(checkout)
     assert result.returncode != 0
@@ -327,6 +328,7 @@ def test_a_checkout_the_template_cannot_wire_is_refused_before_any_render(
     for fragment in fragments:
         assert fragment in line, line
     assert tree_changes(before, after) == NOTHING
+    assert tree_after == tree_before
 
 
 @pytest.mark.hostile("target checkout", "refused")

@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from scaffolding import checks, facts
 from scaffolding.transaction import Transaction
-from support.copier_cli import TEMPLATE_DIR
+from support.copier_cli import TEMPLATE_DIR, tree_digest
 from support.hostile import VERSION, copier_env, copy, file_digests, fresh_checkout, tree_changes, validation_line
 from support.models_dev_server import ModelsDevServer
 from support.sdists import extract_checkout
@@ -315,7 +315,7 @@ def test_copier_refuses_the_answer_and_writes_nothing(
     pristine, template, models_dev, tmp_path, question, value, others
 ):
     checkout = fresh_checkout(pristine, tmp_path / "checkout")
-    before = file_digests(checkout)
+    before, tree_before = file_digests(checkout), tree_digest(checkout)
     result = copy(template, checkout, {**others, question: value}, copier_env(tmp_path, models_dev.url))
     assert result.returncode != 0
     answers = {**others, question: value}
@@ -323,6 +323,7 @@ def test_copier_refuses_the_answer_and_writes_nothing(
     assert expected
     assert validation_line(result.stderr) == f"ValueError: Validation error for question '{question}': {expected}"
     assert tree_changes(before, file_digests(checkout)) == {"added": [], "removed": [], "modified": []}
+    assert tree_digest(checkout) == tree_before
 
 
 @kept
