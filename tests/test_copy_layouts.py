@@ -190,6 +190,28 @@ def test_drivers_talk_to_an_openai_compatible_server(scaffolded):
     assert {r["headers"].get("authorization") for r in requests} == {"Bearer test-key"}
 
 
+def test_a_schema_the_model_cannot_enforce_goes_into_the_prompt(scaffolded):
+    """Reasoning models get no response_format: the schema is written into the last user message, by
+    Prompture's ``_inject_schema_into_messages`` where the release has it, else by the driver's own helper."""
+    out = run_in_checkout(
+        scaffolded,
+        """
+        import json
+        from prompture.drivers import get_driver_for_model
+        from prompture.drivers.acme_driver import _build_request
+        driver = get_driver_for_model('acme/acme-think-1')
+        schema = {"type": "object", "properties": {"name": {"type": "string"}}}
+        body = _build_request(driver, 'acme-think-1', [{"role": "user", "content": "Who?"}],
+                              {"json_mode": True, "json_schema": schema}, max_tokens=64)
+        print(json.dumps({"response_format": body.get("response_format"), "last": body["messages"][-1]["content"]}))
+        """,
+    )
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["response_format"] is None
+    assert result["last"].startswith("Who?") and "validates against this schema" in result["last"]
+    assert '"name"' in result["last"]
+
+
 # ── 3. a second identical run changes no byte ────────────────────────────────
 
 
