@@ -39,13 +39,13 @@ from support.hostile import (
     copy,
     file_digests,
     fresh_checkout,
+    plain_template,
     removals,
     tree_changes,
     validation_line,
 )
 from support.models_dev_server import ModelsDevServer
 from support.sdists import extract_checkout
-from support.template_repo import snapshot_template
 
 FIXTURE = Path(__file__).parent / "fixtures" / "models-dev.json"
 PLUGINS = "prompture/plugins/builtins/__init__.py"
@@ -72,7 +72,7 @@ def pristine(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
-    return snapshot_template(tmp_path_factory.mktemp("template"))
+    return plain_template(tmp_path_factory.mktemp("template"))
 
 
 @pytest.fixture(scope="module")
@@ -384,7 +384,7 @@ def test_a_file_changed_between_reading_and_writing_is_not_overwritten(
     signals = tmp_path / "signals"
     signals.mkdir()
     env = copier_env(tmp_path, models_dev.url, **{TEST_PAUSE_BEFORE_WRITE: str(signals)})
-    args = ["copy", "--trust", "--defaults", "--vcs-ref", "HEAD"]
+    args = ["copy", "--trust", "--defaults"]
     for key, value in OPENAI_STYLE.items():
         args += ["--data", f"{key}={value}"]
     process = subprocess.Popen(

@@ -27,10 +27,18 @@ from pathlib import Path
 import pytest
 import yaml
 from scaffolding import models_dev
-from support.hostile import VERSION, copier_env, copy, file_digests, fresh_checkout, tree_changes, validation_line
+from support.hostile import (
+    VERSION,
+    copier_env,
+    copy,
+    file_digests,
+    fresh_checkout,
+    plain_template,
+    tree_changes,
+    validation_line,
+)
 from support.models_dev_server import ModelsDevServer
 from support.sdists import extract_checkout
-from support.template_repo import snapshot_template
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).parent / "fixtures" / "models-dev.json"
@@ -45,7 +53,7 @@ def pristine(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
-    return snapshot_template(tmp_path_factory.mktemp("template"))
+    return plain_template(tmp_path_factory.mktemp("template"))
 
 
 @pytest.fixture
@@ -318,7 +326,7 @@ def test_two_copies_at_once_share_the_cache(pristine, template, server, tmp_path
         (tmp_path / name).mkdir()
         checkout = fresh_checkout(pristine, tmp_path / name / "checkout")
         env = {**copier_env(tmp_path / name, server.url), "MODELS_DEV_CACHE_DIR": str(tmp_path / "shared-cache")}
-        args = ["copy", "--trust", "--defaults", "--vcs-ref", "HEAD", "--data", "provider=acme"]
+        args = ["copy", "--trust", "--defaults", "--data", "provider=acme"]
         args += ["--data", "models_dev_provider=acme-ai"]
         runs.append(
             subprocess.Popen(

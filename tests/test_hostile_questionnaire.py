@@ -29,10 +29,18 @@ from hypothesis import strategies as st
 from scaffolding import checks, facts
 from scaffolding.transaction import Transaction
 from support.copier_cli import TEMPLATE_DIR, tree_digest
-from support.hostile import VERSION, copier_env, copy, file_digests, fresh_checkout, tree_changes, validation_line
+from support.hostile import (
+    VERSION,
+    copier_env,
+    copy,
+    file_digests,
+    fresh_checkout,
+    plain_template,
+    tree_changes,
+    validation_line,
+)
 from support.models_dev_server import ModelsDevServer
 from support.sdists import extract_checkout
-from support.template_repo import snapshot_template
 
 FIXTURE = Path(__file__).parent / "fixtures" / "models-dev.json"
 refused = pytest.mark.hostile("questionnaire", "refused")
@@ -298,7 +306,7 @@ COPIER_CASES = [
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
-    return snapshot_template(tmp_path_factory.mktemp("template"))
+    return plain_template(tmp_path_factory.mktemp("template"))
 
 
 @pytest.fixture(scope="module")
@@ -582,7 +590,7 @@ def settings_defaults(source: str) -> dict[str, object]:
 
 
 @pytest.mark.hostile("questionnaire", "property")
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(generated=st.fixed_dictionaries(FREE_TEXT), auth=st.sampled_from(["api_key_and_endpoint", "api_key"]))
 def test_any_accepted_answer_wires_exactly(pristine, generated, auth):
     """The wiring's edits (staged, never written) parse and hold the accepted values exactly."""

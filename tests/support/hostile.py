@@ -13,8 +13,9 @@ import os
 import shutil
 from pathlib import Path
 
-from .copier_cli import run_copier
+from .copier_cli import TEMPLATE_DIR, run_copier
 from .prompture_runtime import checkout_env
+from .template_repo import git
 
 VERSION = "1.15.1"
 AREAS = ("questionnaire", "target checkout", "models.dev")
@@ -44,9 +45,24 @@ def copier_env(tmp: Path, models_dev_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
+def plain_template(destination: Path) -> Path:
+    """The template's working tree (tracked and new files, not ignored ones) as a plain folder.
+
+    Not a git repository, so Copier uses it in place instead of cloning it for every run
+    (these tests run Copier about a hundred times; the answers file then has no ``_commit``).
+    """
+    listed = git(TEMPLATE_DIR, "ls-files", "--cached", "--others", "--exclude-standard", "-z").split("\0")
+    for name in filter(None, listed):
+        source = TEMPLATE_DIR / name
+        if source.is_file():
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination / name)
+    return destination
+
+
 def copy(template: Path, checkout: Path, data: dict[str, str], env: dict[str, str], *flags: str):
-    """``copier copy --trust --defaults --data k=v ...`` of the template snapshot into ``checkout``."""
-    args = ["copy", "--trust", "--defaults", "--vcs-ref", "HEAD", *flags]
+    """``copier copy --trust --defaults --data k=v ...`` of the template folder into ``checkout``."""
+    args = ["copy", "--trust", "--defaults", *flags]
     for key, value in data.items():
         args += ["--data", f"{key}={value}"]
     return run_copier(*args, str(template), str(checkout), cwd=checkout.parent, env=env)
