@@ -30,7 +30,8 @@ def test_the_figures_count_every_parametrized_case_and_a_stale_table_is_detected
     script = load_script()
     cases = script.collect()
     questionnaire_refused = [c for c in cases if c[1:3] == ("questionnaire", "refused")]
-    expected = len(test_hostile_questionnaire.REFUSED) + len(test_hostile_questionnaire.COPIER_CASES) + 1
+    module = test_hostile_questionnaire
+    expected = len(module.REFUSED) + len(module.COPIER_CASES) + len(module.COPIER_OWN_CHECKS) + 1
     assert len(questionnaire_refused) == expected  # + the example-file case
     checkout_refused = [c for c in cases if c[1:3] == ("target checkout", "refused")]
     assert len(checkout_refused) == len(test_hostile_checkout.REFUSALS) + 1  # + the missing folder

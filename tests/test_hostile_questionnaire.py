@@ -334,6 +334,36 @@ def test_copier_refuses_the_answer_and_writes_nothing(
     assert tree_digest(checkout) == tree_before
 
 
+# Choices and numbers Copier checks itself, before our validators run.
+COPIER_OWN_CHECKS = [
+    (
+        "api_style",
+        "grpc",
+        "Invalid choice for 'api_style': 'grpc' is not in ['openai_compatible', 'custom_sdk', 'http']",
+    ),
+    (
+        "auth",
+        "oauth",
+        "Invalid choice for 'auth': 'oauth' is not in ['api_key', 'endpoint', 'api_key_and_endpoint']",
+    ),
+    ("price_input", "abc", "could not convert string to float: 'abc'"),
+]
+
+
+@refused
+@pytest.mark.parametrize(("question", "value", "message"), COPIER_OWN_CHECKS)
+def test_copiers_own_type_checks_refuse_too_and_write_nothing(
+    pristine, template, models_dev, tmp_path, question, value, message
+):
+    """Choices and numbers are checked by Copier before our validators: its message, the same safety."""
+    checkout = fresh_checkout(pristine, tmp_path / "checkout")
+    before = tree_digest(checkout)
+    result = copy(template, checkout, {**NO_FACTS, question: value}, copier_env(tmp_path, models_dev.url))
+    assert result.returncode != 0
+    assert validation_line(result.stderr) == f"ValueError: {message}"
+    assert tree_digest(checkout) == before
+
+
 @kept
 def test_hostile_but_valid_answers_reach_the_files_exactly(pristine, template, models_dev, tmp_path):
     """Quotes, braces, backslashes and non-ASCII that the validators allow come out byte-exact."""
