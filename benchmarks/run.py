@@ -523,7 +523,7 @@ def report_drivers(d: Drivers) -> list[str]:
         lines.append("")
     lines.append(
         "  (client CPU: the driver process's CPU time in the timed part; TCP conns: connections the"
-        " server saw per run, the untimed warm-up call included; peak RSS: the driver process)"
+        " server accepted per run, the untimed warm-up call included; peak RSS: the driver process)"
     )
     return lines
 

@@ -48,8 +48,11 @@ class _TlsServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     ssl_context: ssl.SSLContext
+    on_connection: Any = None
 
     def finish_request(self, request: Any, client_address: Any) -> None:
+        if self.on_connection is not None:
+            self.on_connection()
         # Runs in the connection's own thread (ThreadingMixIn): handshake there. Wrapping
         # takes the file descriptor over from `request`, so the TLS socket is closed here.
         # TCP_NODELAY as real HTTPS front ends set it: without it, the handler's separate
@@ -74,12 +77,14 @@ class HttpsFakeOpenAI(fake_openai.FakeOpenAI):
     def __init__(self, context: ssl.SSLContext, **options: Any) -> None:
         super().__init__(**options)
         self._ssl_context = context
+        self.accepted = 0
 
     def start(self) -> HttpsFakeOpenAI:
         handler = type("FakeOpenAIHandler", (fake_openai._Handler,), {"fake": self})
         assert handler.protocol_version == "HTTP/1.1", "keep-alive is needed for connection reuse to show"
         server = _TlsServer(("127.0.0.1", 0), handler)
         server.ssl_context = self._ssl_context
+        server.on_connection = self._count_connection
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, name="https-fake-openai", daemon=True)
         self._thread.start()
@@ -89,10 +94,20 @@ class HttpsFakeOpenAI(fake_openai.FakeOpenAI):
     def url(self) -> str:
         return f"https://127.0.0.1:{self.port}/v1"
 
-    def connections(self) -> int:
-        """Distinct TCP connections among the recorded requests (one client port each)."""
+    def _count_connection(self) -> None:
         with self._lock:
-            return len({r["client_port"] for r in self.requests})
+            self.accepted += 1
+
+    def clear(self) -> None:
+        """Forget the recorded requests and the connection count."""
+        super().clear()
+        with self._lock:
+            self.accepted = 0
+
+    def connections(self) -> int:
+        """TCP connections accepted since the last ``clear()``."""
+        with self._lock:
+            return self.accepted
 
 
 # ── models.dev with byte counts ────────────────────────────────────────────────
