@@ -87,9 +87,8 @@ def _is_provider_block(names: set[str]) -> bool:
 def _optional_str(text: str, tree: ast.Module, settings: ast.ClassDef) -> str:
     """``Optional[str]`` where the class writes its optional fields so (older releases, Python 3.9), else
     ``str | None``; ``Optional`` must be imported from typing for the former."""
-    sources = [
-        ast.get_source_segment(text, node.annotation) for node in settings.body if isinstance(node, ast.AnnAssign)
-    ]
+    # ast.unparse, not get_source_segment: the latter re-splits the whole file for every field (~0.4 s here).
+    sources = [ast.unparse(node.annotation) for node in settings.body if isinstance(node, ast.AnnAssign)]
     older, newer = sources.count("Optional[str]"), sources.count("str | None")
     return "Optional[str]" if older > newer and imports_name(tree, 0, "typing", "Optional") else "str | None"
 
