@@ -273,7 +273,7 @@ def catalogue_digest(body: bytes) -> str:
 
 @pytest.mark.hostile("models.dev", "kept")
 def test_processes_loading_at_once_never_see_or_leave_a_corrupted_cache(server, tmp_path):
-    """24 processes fetch and write one cache directory while the served catalogue changes under them."""
+    """16 processes fetch and write one cache directory while the served catalogue changes under them."""
     versions = [FIXTURE.read_bytes()]
     base = json.loads(versions[0])
     for n in range(1, 4):
@@ -296,13 +296,16 @@ def test_processes_loading_at_once_never_see_or_leave_a_corrupted_cache(server, 
                 stderr=subprocess.PIPE,
                 text=True,
             )  # fmt: skip
-            for _ in range(6)
+            for _ in range(4)
         ]
         time.sleep(0.1)
-    outputs = [process.communicate(timeout=120) for process in processes]
+    # Generous: each load is bounded by MODELS_DEV_TIMEOUT, but starting 16 interpreters and their
+    # fsyncs can crawl on a busy machine.
+    outputs = [process.communicate(timeout=300) for process in processes]
     assert all(process.returncode == 0 for process in processes), outputs
     digests = {catalogue_digest(body) for body in versions}
-    assert {out.strip() for out, _ in outputs} <= digests  # every process got one whole catalogue
+    got_none = [err for out, err in outputs if out.strip() not in digests]
+    assert got_none == []  # every process got one whole catalogue
     # The cache is one whole served catalogue; a meta written for another body is not trusted.
     stored = (cache_dir / models_dev.BODY_FILE).read_bytes()
     assert stored in versions

@@ -153,6 +153,7 @@ class ModelsDevServer:
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
+    request_queue_size = 64  # many clients at once (concurrency tests): none waits for a SYN retry
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that hangs up early (a timeout, a size limit) is what some tests want;
@@ -217,12 +218,13 @@ def _handler_for(server: ModelsDevServer) -> type[BaseHTTPRequestHandler]:
             self.close_connection = True
 
         def _send_dripping(self) -> None:
+            body = server.body  # one version throughout, even if set_catalogue() runs meanwhile
             self.send_response(200)
-            self.send_header("Content-Length", str(len(server.body)))
+            self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            size = -(-len(server.body) // 10)
-            for start in range(0, len(server.body), size):
-                self.wfile.write(server.body[start : start + size])
+            size = -(-len(body) // 10)
+            for start in range(0, len(body), size):
+                self.wfile.write(body[start : start + size])
                 self.wfile.flush()
                 time.sleep(server.drip_pause)
 
@@ -231,8 +233,9 @@ def _handler_for(server: ModelsDevServer) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", "application/json")
             self.send_header("Connection", "close")
             self.end_headers()
-            for start in range(0, len(server.body), 1 << 20):
-                self.wfile.write(server.body[start : start + (1 << 20)])
+            body = server.body
+            for start in range(0, len(body), 1 << 20):
+                self.wfile.write(body[start : start + (1 << 20)])
             self.close_connection = True
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the http.server API)
