@@ -140,7 +140,17 @@ class CheckoutExtension(Extension):
             py_str=literals.py_str,
             py_value=literals.py_value,
         )
+        extras = _scaffolding("extra_answers")
+        environment.filters.update(
+            canonical_name_problem=extras.canonical_name_problem,
+            key_check_url_problem=extras.key_check_url_problem,
+            brand_domain_problem=extras.brand_domain_problem,
+            brand_color_problem=extras.brand_color_problem,
+            default_key_check_url=extras.default_key_check_url,
+            default_brand_domain=extras.default_brand_domain,
+        )
         environment.globals["wiring_problem"] = self._wiring_problem
+        environment.globals["wires"] = self._wires
         # The recorded layout, for the templates: `prompture_layout | layout_facts`, and file names.
         environment.filters.update(layout_facts=self._layout_facts, sort_imports=self._sort_imports)
         # A global, not a filter: template folder names use it, and "|" cannot be in a Windows file name.
@@ -167,6 +177,15 @@ class CheckoutExtension(Extension):
     def _renders(name: str, kind: str) -> bool:
         """Whether the layout has a place for the rendered file ``kind`` ("rates", "plugin", ...)."""
         return kind in CheckoutExtension._layout_facts(name)["renders"]
+
+    @staticmethod
+    def _wires(name: str, step: str) -> bool:
+        """Whether the layout has the wiring step ``step`` ("brand", "key_check", ...)."""
+        layouts = _scaffolding("layouts")
+        try:
+            return step in layouts.layout_named(str(name)).steps
+        except layouts.LayoutError:
+            return False
 
     @staticmethod
     def _sort_imports(statements: list[str]) -> list[str]:

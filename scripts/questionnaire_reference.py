@@ -32,6 +32,8 @@ DEFAULT_SOURCES = {
     "default_endpoint": "models.dev: the provider's `api`",
     "default_model": "models.dev: newest tool-capable, non-deprecated text model",
     "model_flag": "models.dev: the default model's capabilities",
+    "default_key_check_url": "`endpoint` + `/models` for OpenAI-compatible APIs, else empty",
+    "default_brand_domain": "the endpoint's host (else models.dev `doc`) without `api.`/`www.`; empty when local",
 }
 _FILTER_OR_CALL = re.compile(r"(models_dev_facts(?:\.\w+)+)|\|\s*(\w+)|(\w+)\(")
 

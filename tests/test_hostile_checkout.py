@@ -52,7 +52,10 @@ PLUGINS = "prompture/plugins/builtins/__init__.py"
 DRIVERS = "prompture/drivers/__init__.py"
 SETTINGS = "prompture/infra/settings.py"
 #: The files the wiring edits for a custom SDK (lazy import), in the order it writes them.
-EDITED = (PLUGINS, DRIVERS, SETTINGS, "pyproject.toml", ".env.copy", "CLAUDE.md")
+PROVIDER_ENV = "prompture/infra/provider_env.py"
+BRANDS = "prompture/drivers/provider_branding.py"
+#: (A custom SDK with only an API key gets no default key-check URL: provider_keys.py is not edited.)
+EDITED = (PLUGINS, DRIVERS, SETTINGS, PROVIDER_ENV, BRANDS, "pyproject.toml", ".env.copy", "CLAUDE.md")
 OPENAI_STYLE = {"provider": "acme", "models_dev_provider": "acme-ai"}
 SDK_STYLE = {
     **OPENAI_STYLE,
@@ -255,6 +258,12 @@ REFUSALS: dict[str, tuple[Callable[[Path], None], dict, str, tuple[str, ...]]] =
         "default_model",
         ("pyproject.toml", "[project.optional-dependencies]"),
     ),
+    "anchor-PROVIDER_BRANDS-for-the-brand": (
+        _replace_in(BRANDS, "PROVIDER_BRANDS: dict[str, ProviderBrand] = {", "BRANDS: dict[str, ProviderBrand] = {"),
+        OPENAI_STYLE,
+        "brand",
+        (BRANDS, "PROVIDER_BRANDS"),
+    ),
     # Files the wiring cannot read or edit.
     "settings-does-not-parse": (
         _replace_in(SETTINGS, "class Settings(", "class Settings(:"),
@@ -275,7 +284,8 @@ REFUSALS: dict[str, tuple[Callable[[Path], None], dict, str, tuple[str, ...]]] =
         f"read-only-{Path(rel).name if rel != PLUGINS else 'plugins-init'}": (
             _read_only(rel),
             SDK_STYLE if rel == "pyproject.toml" else OPENAI_STYLE,
-            "default_model" if rel == "pyproject.toml" else "provider",
+            # The optional L4 places are dry-run at the last question that wires them, "brand".
+            {"pyproject.toml": "default_model", PROVIDER_ENV: "brand", BRANDS: "brand"}.get(rel, "provider"),
             (rel, "read-only, but the wiring must edit it"),
         )
         for rel in EDITED
@@ -358,7 +368,7 @@ def test_a_read_only_file_the_answers_do_not_edit_is_no_obstacle(pristine, templ
 
 
 @pytest.mark.hostile("target checkout", "rolled back")
-@pytest.mark.parametrize("n", range(1, len(EDITED) + 1), ids=[f"write-{n}-of-{len(EDITED)}" for n in range(1, 7)])
+@pytest.mark.parametrize("n", range(1, len(EDITED) + 1), ids=[f"write-{n}-of-{len(EDITED)}" for n in range(1, len(EDITED) + 1)])
 def test_a_write_failing_midway_leaves_every_edited_file_as_it_was(
     pristine, template, models_dev, tmp_path, reference, n
 ):

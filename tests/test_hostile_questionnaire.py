@@ -26,7 +26,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from scaffolding import checks, facts
+from scaffolding import checks, extra_answers, facts
 from scaffolding.transaction import Transaction
 from support.copier_cli import TEMPLATE_DIR, tree_digest
 from support.hostile import (
@@ -69,6 +69,10 @@ def problem(question: str, value, checkout: Path, **answers) -> str:
         "default_model": lambda: checks.model_id_problem(value),
         "price_input": lambda: checks.price_problem(value),
         "with_example": lambda: checks.example_problem(value, provider, checkout),
+        "canonical_name": lambda: extra_answers.canonical_name_problem(value),
+        "key_check_url": lambda: extra_answers.key_check_url_problem(value),
+        "brand_domain": lambda: extra_answers.brand_domain_problem(value),
+        "brand_color": lambda: extra_answers.brand_color_problem(value),
     }
     return validators[question]()
 
@@ -208,6 +212,25 @@ REFUSED = [
     ("price_input", float("inf"), "is not a usable price"),
     ("price_input", "abc", "is not a number"),
     ("price_input", None, "is not a number"),
+    ("canonical_name", "Acme AI", "is not a provider name"),
+    ("canonical_name", "acme\n", "is not a provider name"),
+    ("canonical_name", "-acme", "is not a provider name"),
+    ("canonical_name", "a" * 41, "is not a provider name"),
+    ("key_check_url", "api.acme.example/v1/models", "is not a usable key-check URL"),
+    ("key_check_url", "ftp://api.acme.example/models", "is not a usable key-check URL"),
+    ("key_check_url", 'https://api.acme.example/"models"', "is not a usable key-check URL"),
+    ("key_check_url", "https://api.acme.example/v1/models?api_key=sk-123", "carries a credential (api_key=)"),
+    ("key_check_url", "https://api.acme.example/v1/models?access_token=x", "carries a credential (access_token=)"),
+    ("key_check_url", "https://me:pw@api.acme.example/v1/models", "carries a credential (user:password@)"),
+    ("key_check_url", "https://api.acme.example/v1/models#x", "has a fragment (#)"),
+    ("brand_domain", "https://acme.com", "is not a bare public domain"),
+    ("brand_domain", "acme.com/about", "is not a bare public domain"),
+    ("brand_domain", "localhost", "is not a bare public domain"),
+    ("brand_domain", "127.0.0.1", "is not a bare public domain"),
+    ("brand_domain", "acme", "is not a bare public domain"),
+    ("brand_color", "blue", "is not a hex color"),
+    ("brand_color", "#12345", "is not a hex color"),
+    ("brand_color", "1E40AFF", "is not a hex color"),
 ]
 
 ACCEPTED = [
@@ -245,6 +268,16 @@ ACCEPTED = [
     ("price_input", 0.0),
     ("price_input", "1.25"),
     ("with_example", True),
+    ("canonical_name", ""),
+    ("canonical_name", "anthropic"),
+    ("canonical_name", "z-ai.v2"),
+    ("key_check_url", ""),
+    ("key_check_url", "https://api.acme.example/v1/models?limit=1"),
+    ("key_check_url", "http://127.0.0.1:8000/v1/models"),
+    ("brand_domain", ""),
+    ("brand_domain", "acme.co.uk"),
+    ("brand_color", ""),
+    ("brand_color", "#1e40af"),
 ]
 
 
@@ -301,6 +334,9 @@ COPIER_CASES = [
     ("default_model", "acme\nchat", OPENAI_STYLE),
     ("default_model", "{{ 7*7 }}", OPENAI_STYLE),
     ("price_input", "-1", NO_FACTS),
+    ("canonical_name", "Acme AI", OPENAI_STYLE),
+    ("key_check_url", "https://api.acme.example/v1/models?api_key=sk-123", OPENAI_STYLE),
+    ("brand_color", "blue", OPENAI_STYLE),
 ]
 
 

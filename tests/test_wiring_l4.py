@@ -40,8 +40,12 @@ WIRE = ROOT / "extensions" / "wire_checkout.py"
 PLUGINS = "prompture/plugins/builtins/__init__.py"
 DRIVERS = "prompture/drivers/__init__.py"
 SETTINGS = "prompture/infra/settings.py"
-EDITED = (PLUGINS, DRIVERS, SETTINGS, "pyproject.toml", ".env.copy", "CLAUDE.md")
-PY_EDITED = (PLUGINS, DRIVERS, SETTINGS)
+PROVIDER_ENV = "prompture/infra/provider_env.py"
+KEYS = "prompture/infra/provider_keys.py"
+BRANDS = "prompture/drivers/provider_branding.py"
+EDITED = (PLUGINS, DRIVERS, SETTINGS, PROVIDER_ENV, KEYS, BRANDS, "pyproject.toml", ".env.copy", "CLAUDE.md")
+# provider_branding.py is left out: Prompture 1.15.1 ships it already failing `ruff format --check`.
+PY_EDITED = (PLUGINS, DRIVERS, SETTINGS, PROVIDER_ENV, KEYS)
 
 BASE_ANSWERS = {
     "_commit": "v0.1.0",
@@ -60,6 +64,14 @@ BASE_ANSWERS = {
     "supports_streaming": True,
     "with_example": False,
     "models_dev_facts": {"provider": {"name": "ignored"}, "models": {"x": {"cost": 1}}},
+    # The optional L4 places, as the questionnaire's defaults would answer them.
+    "provider_env_fields": True,
+    "canonical_name": "nimbus",
+    "key_check_url": "https://api.nimbus.example/v1/models",
+    "key_check_auth": "bearer",
+    "brand": True,
+    "brand_domain": "nimbus.example",
+    "brand_color": "",
 }
 
 
@@ -188,6 +200,10 @@ def test_wires_each_step_in_the_files_own_style(pristine, checkout):
         "✓ plugin registry: prompture/plugins/builtins/__init__.py",
         "✓ driver exports: prompture/drivers/__init__.py",
         "✓ settings: prompture/infra/settings.py",
+        "✓ provider environment: prompture/infra/provider_env.py",
+        "✓ provider name map: prompture/drivers/__init__.py",
+        "✓ API key check: prompture/infra/provider_keys.py",
+        "✓ brand: prompture/drivers/provider_branding.py",
         "– dependencies: not applicable (api_style is openai_compatible: no SDK to depend on)",
         "✓ env template: .env.copy",
         "✓ CLAUDE.md driver list: CLAUDE.md",
@@ -235,6 +251,24 @@ def test_wires_each_step_in_the_files_own_style(pristine, checkout):
     assert "# openrouter, azure, lmstudio, moonshot, zai, modelscope, cachibot, nimbus\nAI_PROVIDER=ollama\n" in env
 
     assert "zai, cachibot, nimbus, …) implement" in read(checkout, "CLAUDE.md")
+
+    assert (
+        "    hf_token: str | None = None\n"
+        "    nimbus_api_key: str | None = None\n"
+        "    nimbus_endpoint: str | None = None\n\n"
+        "    def resolve("
+    ) in read(checkout, PROVIDER_ENV)
+    assert '    "zai": "zai",\n    "nimbus": "nimbus",\n}\n' in drivers
+    assert (
+        '    "deepgram": ("https://api.deepgram.com/v1/projects", "token"),\n'
+        '    "nimbus": ("https://api.nimbus.example/v1/models", "bearer"),\n}\n'
+    ) in read(checkout, KEYS)
+    # A cloud provider goes after the last non-local brand, before the "local" section.
+    assert (
+        '        domain="stability.ai",\n    ),\n'
+        '    "nimbus": ProviderBrand("Nimbus AI", icon_slug=None, brand_color=None, domain="nimbus.example"),\n'
+        "\n    # ── local ──\n"
+    ) in read(checkout, BRANDS)
     assert read(checkout, "pyproject.toml") == read(pristine, "pyproject.toml")
 
 
@@ -266,6 +300,10 @@ def test_second_run_changes_no_byte(checkout):
         "= plugin registry: already there",
         "= driver exports: already there",
         "= settings: already there",
+        "= provider environment: already there",
+        "= provider name map: already there",
+        "= API key check: already there",
+        "= brand: already there",
         "– dependencies: not applicable (api_style is openai_compatible: no SDK to depend on)",
         "= env template: already there",
         "= CLAUDE.md driver list: already there",
@@ -293,16 +331,33 @@ LONG = "nimbus_enterprise_cloud_platform"
     ],
     ids=["nimbus", "first-in-order", "last-in-order-endpoint-only", "digits-and-env-alias", "long-names"],
 )
-def test_edited_files_pass_ruff_under_the_checkout_config(checkout, changes):
+def test_edited_files_pass_ruff_under_the_checkout_config(pristine, checkout, changes):
     answers = prepare(checkout, **changes)
     result = wire(checkout, answers)
     assert result.returncode == 0, result.stderr
     check, fmt = ruff(checkout, "check", "--no-cache"), ruff(checkout, "format", "--check", "--no-cache")
     assert check.returncode == 0, check.stdout + check.stderr
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+    assert_brand_lines_survive_ruff_format(pristine, checkout)
     before = digest(checkout)
     assert wire(checkout, answers).returncode == 0
     assert digest(checkout) == before
+
+
+def assert_brand_lines_survive_ruff_format(pristine: Path, checkout: Path) -> None:
+    """provider_branding.py is unformatted upstream, so check only what we added: ruff format keeps it as is."""
+    old, new = read(pristine, BRANDS).splitlines(), read(checkout, BRANDS).splitlines()
+    added = [line[2:] for line in difflib.ndiff(old, new) if line.startswith("+ ")]
+    assert added
+    check = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", BRANDS], cwd=checkout, capture_output=True, text=True
+    )
+    assert check.returncode == 0, check.stdout
+    formatted = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--no-cache", "--stdin-filename", BRANDS, "-"],
+        cwd=checkout, input=read(checkout, BRANDS), capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "\n".join(added) in formatted
 
 
 def test_custom_env_names_are_read_by_settings_from_env_and_dotenv(checkout):
@@ -364,9 +419,16 @@ def test_custom_sdk_dependency_keeps_pyproject_formatting(pristine, checkout, la
         (SETTINGS, "_model: str", "_default_model: str", "provider block in class Settings"),
         (PLUGINS, "BUILTIN_PLUGINS", "BUILTIN_PROVIDERS", "BUILTIN_PLUGINS"),
         (DRIVERS, "__all__ = [", "__exports__ = [", "__all__"),
+        (PROVIDER_ENV, "class ProviderEnvironment:", "class ProviderEnv:", "ProviderEnvironment"),
+        (DRIVERS, "PROVIDER_NAME_MAP: dict[str, str] = {", "PROVIDER_NAME_MAP: dict = {} or {", "PROVIDER_NAME_MAP"),
+        (KEYS, "_KEY_CHECKS", "_LIVE_CHECKS", "_KEY_CHECKS"),
+        (BRANDS, "PROVIDER_BRANDS: dict", "BRANDS: dict", "PROVIDER_BRANDS"),
     ],
-    ids=["env-provider-list", "claude-bullet", "claude-driver-list", "settings-blocks", "plugin-list", "drivers-all"],
-)
+    ids=[
+        "env-provider-list", "claude-bullet", "claude-driver-list", "settings-blocks", "plugin-list", "drivers-all",
+        "provider-environment", "name-map", "key-checks", "brands",
+    ],
+)  # fmt: skip
 def test_a_missing_anchor_fails_and_changes_nothing(checkout, rel, old, new, named):
     text = read(checkout, rel)
     assert old in text
@@ -525,3 +587,135 @@ def test_sort_keys_match_ruff_on_tricky_names(tmp_path):
             cwd=tmp_path, capture_output=True, text=True, timeout=120,
         )  # fmt: skip
         assert result.returncode == 0, result.stdout
+
+
+# ── the optional L4 places (wiring/extras.py) ────────────────────────────────
+
+
+def test_the_optional_places_work_in_prompture(pristine, checkout, tmp_path):
+    """Per-consumer key, canonical name, brand, and `prompture setup`'s live key check against a real server."""
+    from support.fake_openai import FakeOpenAI
+
+    with FakeOpenAI(api_key="sk-good") as server:
+        answers = prepare(
+            checkout, endpoint=server.url, key_check_url=f"{server.url}/models", canonical_name="nimbus-cloud",
+            brand_color="#0a7cff",
+        )  # fmt: skip
+        assert wire(checkout, answers).returncode == 0
+        code = textwrap.dedent(
+            """
+            from prompture.drivers import PROVIDER_NAME_MAP, get_driver_for_model, provider_for_model
+            from prompture.drivers.provider_branding import get_provider_brand
+            from prompture.infra.provider_env import ProviderEnvironment
+            from prompture.infra.provider_keys import provider_key_catalogue, validate_key
+
+            driver = get_driver_for_model("nimbus/nimbus-mini", env=ProviderEnvironment(nimbus_api_key="sk-consumer"))
+            print(type(driver).__name__, driver.api_key)
+            print(provider_for_model("nimbus/x", canonical=True))
+            brand = get_provider_brand("nimbus")
+            print(brand.display_name, brand.brand_color, brand.domain, brand.is_local)
+            print(validate_key("nimbus", "sk-good").status, validate_key("nimbus", "sk-wrong").status)
+            print([k.env_var for k in provider_key_catalogue() if k.provider == "nimbus"])
+            """
+        )
+        env = {k: v for k, v in os.environ.items() if not k.endswith(("_API_KEY", "_ENDPOINT", "_TOKEN", "PROXY"))}
+        env.update(PYTHONPATH=str(checkout), HOME=str(tmp_path), NO_PROXY="127.0.0.1,localhost")
+        result = subprocess.run(
+            [_runtime(pristine), "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        keys_sent = [r["headers"].get("authorization") for r in server.requests if r["path"].endswith("/models")]
+    assert result.stdout.splitlines() == [
+        "NimbusDriver sk-consumer",
+        "nimbus-cloud",
+        "Nimbus AI 0A7CFF nimbus.example False",
+        "valid invalid",
+        "['NIMBUS_API_KEY']",
+    ]
+    assert keys_sent == ["Bearer sk-good", "Bearer sk-wrong"]
+
+
+def test_optional_places_answered_no_are_left_alone(pristine, checkout):
+    answers = prepare(checkout, provider_env_fields=False, canonical_name="", key_check_url="", brand=False)
+    result = wire(checkout, answers)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    for line in (
+        "– provider environment: not applicable (provider_env_fields not answered yes)",
+        "– provider name map: not applicable (canonical_name left empty)",
+        "– API key check: not applicable (key_check_url left empty)",
+        "– brand: not applicable (brand not answered yes)",
+    ):
+        assert line in lines
+    for rel in (PROVIDER_ENV, KEYS, BRANDS):
+        assert read(checkout, rel) == read(pristine, rel)
+    assert "PROVIDER_NAME_MAP" in read(checkout, DRIVERS) and '"nimbus": "' not in read(checkout, DRIVERS)
+
+
+def test_an_older_answers_file_without_these_answers_skips_them(pristine, checkout):
+    """A checkout scaffolded before these questions existed: nothing is guessed for them."""
+    keys = ("provider_env_fields", "canonical_name", "key_check_url", "key_check_auth", "brand", "brand_domain")
+    answers = prepare(checkout, **{key: None for key in (*keys, "brand_color")})
+    result = wire(checkout, answers)
+    assert result.returncode == 0, result.stderr
+    assert sum(line.startswith("– ") for line in result.stdout.splitlines()) == 5  # 4 places + dependencies
+    for rel in (PROVIDER_ENV, KEYS, BRANDS):
+        assert read(checkout, rel) == read(pristine, rel)
+
+
+def test_a_local_provider_brand_goes_last_and_has_no_key_check(pristine, checkout):
+    answers = prepare(
+        checkout, provider="zz_local", class_prefix="ZzLocal", display_name="ZZ Local", auth="endpoint",
+        api_key_env=None, endpoint="http://localhost:9000/v1", brand_domain="", brand_color="64748b",
+    )  # fmt: skip
+    result = wire(checkout, answers)
+    assert result.returncode == 0, result.stderr
+    assert "– API key check: not applicable (auth is endpoint: no API key to check)" in result.stdout.splitlines()
+    assert read(checkout, KEYS) == read(pristine, KEYS)
+    assert read(checkout, BRANDS).endswith(
+        '        "AirLLM", icon_slug=None, brand_color="64748B", is_local=True,\n    ),\n'
+        '    "zz_local": ProviderBrand("ZZ Local", icon_slug=None, brand_color="64748B", is_local=True, domain=None),\n'
+        "}\n\n\n" + read(pristine, BRANDS).split("}\n\n\n", 1)[1]
+    )
+    assert "    zz_local_endpoint: str | None = None\n" in read(checkout, PROVIDER_ENV)
+    assert "zz_local_api_key" not in read(checkout, PROVIDER_ENV)
+
+
+def test_entries_tuned_by_hand_are_kept(checkout):
+    answers = prepare(checkout)
+    assert wire(checkout, answers).returncode == 0
+    for rel, old, new in (
+        (BRANDS, '"Nimbus AI", icon_slug=None,', '"Nimbus AI", icon_slug="nimbus",'),
+        (DRIVERS, '"nimbus": "nimbus",', '"nimbus": "nimbus-labs",'),
+        (KEYS, '/v1/models", "bearer"),', '/v1/models?limit=1", "bearer"),'),
+    ):
+        (checkout / rel).write_text(read(checkout, rel).replace(old, new), encoding="utf-8")
+    before = digest(checkout)
+    again = wire(checkout, answers)
+    assert again.returncode == 0, again.stderr
+    assert digest(checkout) == before
+    kept = "already there (differs from the answers; kept as it is)"
+    for step in ("provider name map", "API key check", "brand"):
+        assert f"= {step}: {kept}" in again.stdout.splitlines()
+
+
+def test_a_release_without_these_files_skips_their_steps(checkout):
+    (checkout / KEYS).unlink()
+    (checkout / BRANDS).unlink()
+    answers = prepare(checkout)
+    result = wire(checkout, answers)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert f"– API key check: not applicable (this release has no {KEYS})" in lines
+    assert f"– brand: not applicable (this release has no {BRANDS})" in lines
+
+
+def test_a_key_check_style_the_checkout_does_not_know_is_refused(checkout):
+    text = read(checkout, KEYS)
+    (checkout / KEYS).write_text(text.replace('    if style == "xi":\n        return {"xi-api-key": key}\n', ""))
+    answers = prepare(checkout, key_check_auth="xi")
+    before = digest(checkout)
+    result = wire(checkout, answers)
+    assert result.returncode == 1
+    assert "'xi' auth style" in result.stderr and "anthropic, bearer, goog, token" in result.stderr, result.stderr
+    assert digest(checkout) == before

@@ -46,7 +46,7 @@ def provider_problem(provider: str, checkout: Path, recorded_layout: str = "") -
         return 'A provider name is required, e.g. "acme".'
     if not _PROVIDER.fullmatch(provider):
         return (
-            f'{_shown(provider)} is not a valid provider name: use lowercase letters, digits and '
+            f"{_shown(provider)} is not a valid provider name: use lowercase letters, digits and "
             'underscores, starting with a letter (e.g. "acme" or "acme_ai").'
         )
     if len(provider) > MAX_NAME_LENGTH:
@@ -81,7 +81,7 @@ def provider_problem(provider: str, checkout: Path, recorded_layout: str = "") -
 def class_prefix_problem(prefix: str, provider: str, checkout: Path) -> str:
     if not _CLASS_PREFIX.fullmatch(prefix or ""):
         return (
-            f'{_shown(prefix)} is not a valid class prefix: use letters and digits starting with an '
+            f"{_shown(prefix)} is not a valid class prefix: use letters and digits starting with an "
             'uppercase letter, e.g. "Acme" (gives AcmeDriver).'
         )
     if len(prefix) > MAX_NAME_LENGTH:
@@ -143,7 +143,7 @@ def env_name_problem(name: str, provider: str = "", checkout: Path | str | None 
     """
     if not _ENV_NAME.fullmatch(name or ""):
         return (
-            f'{_shown(name)} is not a valid environment variable name here: use uppercase letters, digits '
+            f"{_shown(name)} is not a valid environment variable name here: use uppercase letters, digits "
             'and underscores, starting with a letter (e.g. "ACME_API_KEY").'
         )
     if not provider:
@@ -372,6 +372,13 @@ WIRING_KEYS = (
     "sdk_package",
     "sdk_min_version",
     "lazy_import",
+    "provider_env_fields",
+    "canonical_name",
+    "key_check_url",
+    "key_check_auth",
+    "brand",
+    "brand_domain",
+    "brand_color",
 )
 
 _dry_runs: dict[tuple, str] = {}

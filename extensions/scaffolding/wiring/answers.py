@@ -17,6 +17,14 @@ from ..checks import (
     version_problem,
 )
 from ..edits import WiringError
+from ..extra_answers import (
+    KEY_CHECK_STYLES,
+    brand_color,
+    brand_color_problem,
+    brand_domain_problem,
+    canonical_name_problem,
+    key_check_url_problem,
+)
 
 API_STYLES = ("openai_compatible", "custom_sdk", "http")
 AUTHS = ("api_key", "endpoint", "api_key_and_endpoint")
@@ -43,6 +51,14 @@ class Answers:
     lazy_import: bool | None = None
     models_dev_provider: str | None = None  # the provider's id on models.dev, when it is listed there
     prompture_layout: str | None = None  # the layout the files were rendered for ("L1" .. "L4")
+    # The optional places of later layouts (wiring/extras.py); None: not asked, the step is skipped.
+    provider_env_fields: bool | None = None
+    canonical_name: str | None = None
+    key_check_url: str | None = None
+    key_check_auth: str | None = None
+    brand: bool | None = None
+    brand_domain: str | None = None
+    brand_color: str | None = None
 
     @property
     def upper(self) -> str:
@@ -129,6 +145,7 @@ class Answers:
             lazy = data.get("lazy_import", True)
             if not isinstance(lazy, bool):
                 problems.append(f"lazy_import must be true or false, not {lazy!r}")
+        extras = _extra_answers(data, problems)
         if problems:
             raise WiringError(f"{source}: " + "; ".join(problems) + ". Fix the answers and run again.")
         return cls(
@@ -146,7 +163,39 @@ class Answers:
             lazy_import=lazy,
             models_dev_provider=models_dev_id,
             prompture_layout=layout,
+            **extras,
         )
+
+
+def _extra_answers(data: Mapping[str, Any], problems: list[str]) -> dict[str, Any]:
+    """The optional places' answers that are present and valid; what is wrong goes to ``problems``."""
+    extras: dict[str, Any] = {}
+    for key in ("provider_env_fields", "brand"):
+        value = data.get(key)
+        if value is not None and not isinstance(value, bool):
+            problems.append(f"{key} must be true or false, not {value!r}")
+        elif value is not None:
+            extras[key] = value
+    checks = {
+        "canonical_name": canonical_name_problem,
+        "key_check_url": key_check_url_problem,
+        "brand_domain": brand_domain_problem,
+        "brand_color": brand_color_problem,
+        "key_check_auth": lambda style: (
+            "" if style in KEY_CHECK_STYLES else f"key_check_auth {style!r} is not one of {', '.join(KEY_CHECK_STYLES)}"
+        ),
+    }
+    for key, problem_of in checks.items():
+        value = data.get(key)
+        if value is None or value == "":
+            continue
+        if not isinstance(value, str):
+            problems.append(f"{key} must be text, not {type(value).__name__}")
+        elif problem := problem_of(value):
+            problems.append(problem)
+        else:
+            extras[key] = brand_color(value) if key == "brand_color" else value
+    return extras
 
 
 def load_answers(path: Path | str) -> Answers:

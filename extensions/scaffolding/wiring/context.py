@@ -41,7 +41,7 @@ class StepResult:
         if self.status == "changed":
             return f"✓ {self.step}: {self.file}"
         if self.status == "same":
-            return f"= {self.step}: already there"
+            return f"= {self.step}: already there" + (f" ({self.why})" if self.why else "")
         return f"– {self.step}: not applicable ({self.why})"
 
 
@@ -56,9 +56,9 @@ def parse(text: str, path: str) -> ast.Module:
         raise WiringError(f"{path}: does not parse (line {error.lineno}: {error.msg}); fix it and run again.") from None
 
 
-def finish(ctx: Context, step: str, path: str, text: str) -> StepResult:
+def finish(ctx: Context, step: str, path: str, text: str, why_same: str = "") -> StepResult:
     changed = ctx.tx.stage(path, text)
-    return StepResult(step, "changed" if changed else "same", path)
+    return StepResult(step, "changed" if changed else "same", path, "" if changed else why_same)
 
 
 def ensure_import(text: str, path: str, module: str, name: str, line_length: int, level: int = 1) -> str:

@@ -17,6 +17,7 @@ from .dependencies import step_pyproject
 from .discovery import step_discovery, step_list_models_kwargs
 from .docs import step_claude_md, step_env
 from .exports import step_drivers, step_package_exports
+from .extras import step_brand, step_key_check, step_name_map, step_provider_env
 from .registry import (
     step_async_driver_map,
     step_async_registry,
@@ -38,6 +39,10 @@ STEPS: dict[str, Callable[[Context], StepResult]] = {
     "drivers": step_drivers,
     "package_exports": step_package_exports,  # L1
     "settings": step_settings,
+    "provider_env": step_provider_env,  # L4, optional
+    "name_map": step_name_map,  # L4, optional
+    "key_check": step_key_check,  # L4, optional
+    "brand": step_brand,  # L4, optional
     "discovery": step_discovery,  # L1, L2
     "list_models_kwargs": step_list_models_kwargs,  # L2
     "model_rates": step_model_rates,  # L1, L2

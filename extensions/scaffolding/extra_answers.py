@@ -1,0 +1,122 @@
+"""Answers for the optional places only later Prompture layouts have: defaults and validators.
+
+Those places (wired by ``wiring/extras.py``) are the provider's ``ProviderEnvironment`` fields,
+its ``PROVIDER_NAME_MAP`` entry, its live API-key check in ``provider_keys._KEY_CHECKS`` and its
+``PROVIDER_BRANDS`` entry. Each validator returns "" when the answer is fine, else what is wrong
+and what to do.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from urllib.parse import parse_qsl, urlsplit
+
+#: Auth styles of ``provider_keys._auth_headers`` in Prompture 1.15: how the key is sent.
+KEY_CHECK_STYLES = ("bearer", "anthropic", "goog", "xi", "token")
+_CANONICAL = re.compile(r"[a-z0-9][a-z0-9_.-]*")
+_COLOR = re.compile(r"[0-9A-Fa-f]{6}")
+_DOMAIN = re.compile(r"(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
+#: First host labels that name a service of the brand, not the brand (api.acme.com -> acme.com).
+_SERVICE_LABELS = ("api", "www", "docs", "platform", "console", "developer", "developers")
+#: Query parameter names that would carry a secret in a URL written into the source.
+_SECRET_PARAMS = re.compile(r"(key|token|secret|password|auth|signature)", re.IGNORECASE)
+
+
+def default_key_check_url(endpoint: str, api_style: str) -> str:
+    """``{endpoint}/models`` for OpenAI-compatible APIs (their cheapest authenticated read), else ""."""
+    if api_style != "openai_compatible" or not endpoint or "${" in endpoint:
+        return ""
+    return endpoint.rstrip("/") + "/models"
+
+
+def default_brand_domain(endpoint: str, doc_url: str = "") -> str:
+    """The brand's bare domain from the endpoint's host (else the docs URL's): ``api.acme.com`` -> ``acme.com``.
+
+    "" for a local or numeric host, where a favicon lookup would find nothing.
+    """
+    for url in (endpoint, doc_url):
+        try:
+            host = (urlsplit(url or "").hostname or "").lower()
+        except ValueError:
+            continue
+        if not host or "${" in (url or ""):
+            continue
+        labels = host.split(".")
+        if len(labels) > 2 and labels[0] in _SERVICE_LABELS:
+            labels = labels[1:]
+        domain = ".".join(labels)
+        if _is_local(domain) or not _DOMAIN.fullmatch(domain):
+            return ""
+        return domain
+    return ""
+
+
+def _is_local(host: str) -> bool:
+    if host == "localhost" or host.endswith((".local", ".localhost", ".internal")):
+        return True
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def canonical_name_problem(name: str) -> str:
+    if not name:
+        return ""  # leave PROVIDER_NAME_MAP alone
+    if len(name) > 40 or not _CANONICAL.fullmatch(name):
+        return (
+            f"{name!r} is not a provider name: use at most 40 lowercase letters, digits, '_', '-' or '.' "
+            '(the name APIs use, e.g. "anthropic" for claude), or leave it empty to skip PROVIDER_NAME_MAP.'
+        )
+    return ""
+
+
+def key_check_url_problem(url: str) -> str:
+    if not url:
+        return ""  # no live key check: `prompture setup` saves the key unchecked
+    bad = [char for char in url if char.isspace() or char in "\"'\\<>{}`" or not char.isprintable()]
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number in 0-65535)
+    except ValueError:
+        parts = None
+    if bad or parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        return (
+            f"{url!r} is not a usable key-check URL: give the http:// or https:// URL of the provider's "
+            'cheapest authenticated read, e.g. "https://api.acme.example/v1/models", or leave it empty.'
+        )
+    secret = [name for name, _ in parse_qsl(parts.query, keep_blank_values=True) if _SECRET_PARAMS.search(name)]
+    if parts.username is not None or parts.password is not None or secret:
+        return (
+            f"{url!r} carries a credential ({'user:password@' if not secret else secret[0] + '='}): it would "
+            "be written into the source. The key is sent in a header (key_check_auth); give the URL without it."
+        )
+    if parts.fragment or url.endswith("#"):
+        return f"{url!r} has a fragment (#): give the URL without it."
+    return ""
+
+
+def brand_domain_problem(domain: str) -> str:
+    if not domain:
+        return ""  # no favicon fallback for the logo
+    if not _DOMAIN.fullmatch(domain) or _is_local(domain.lower()):
+        return (
+            f'{domain!r} is not a bare public domain: give it without scheme or path, e.g. "acme.com" '
+            "(used for the logo's favicon), or leave it empty."
+        )
+    return ""
+
+
+def brand_color_problem(color: str) -> str:
+    if not color:
+        return ""
+    if not _COLOR.fullmatch(color.removeprefix("#")):
+        return f'{color!r} is not a hex color: give six hex digits, e.g. "1E40AF", or leave it empty.'
+    return ""
+
+
+def brand_color(color: str) -> str:
+    """The color as ``provider_branding`` writes it: six upper-case hex digits, no ``#``."""
+    return color.removeprefix("#").upper()

@@ -1,0 +1,44 @@
+"""Defaults of the optional L4 places' questions (scaffolding/extra_answers.py); their validators are in
+tests/test_hostile_questionnaire.py with the other answers."""
+
+from __future__ import annotations
+
+import pytest
+from scaffolding.extra_answers import brand_color, default_brand_domain, default_key_check_url
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "api_style", "expected"),
+    [
+        ("https://api.acme.example/v1", "openai_compatible", "https://api.acme.example/v1/models"),
+        ("https://api.acme.example/v1/", "openai_compatible", "https://api.acme.example/v1/models"),
+        ("https://api.acme.example/v1", "http", ""),  # a proprietary API: no known listing to read
+        ("https://api.acme.example/v1", "custom_sdk", ""),
+        ("https://${ACCOUNT}.acme.example/v1", "openai_compatible", ""),  # models.dev placeholder
+        ("", "openai_compatible", ""),
+    ],
+)
+def test_default_key_check_url(endpoint, api_style, expected):
+    assert default_key_check_url(endpoint, api_style) == expected
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "doc", "expected"),
+    [
+        ("https://api.moonshot.ai/v1", "", "moonshot.ai"),
+        ("https://platform.acme.co.uk/v1", "", "acme.co.uk"),
+        ("https://acme.com/api", "", "acme.com"),
+        ("https://api.example.com", "", "example.com"),
+        ("http://localhost:11434/v1", "https://docs.local-llm.org", ""),  # local: no favicon to fetch
+        ("http://127.0.0.1:8000/v1", "", ""),
+        ("", "https://docs.acme.dev/guide", "acme.dev"),  # no endpoint: the docs page's host
+        ("https://${REGION}.acme.com/v1", "https://acme.com/docs", "acme.com"),
+        ("not a url", "", ""),
+    ],
+)
+def test_default_brand_domain(endpoint, doc, expected):
+    assert default_brand_domain(endpoint, doc) == expected
+
+
+def test_brand_color_is_written_as_provider_branding_writes_it():
+    assert brand_color("#1e40af") == "1E40AF"
