@@ -151,6 +151,7 @@ class CheckoutExtension(Extension):
         )
         environment.globals["wiring_problem"] = self._wiring_problem
         environment.globals["wires"] = self._wires
+        environment.globals["wiring_preview"] = self._wiring_preview
         # The recorded layout, for the templates: `prompture_layout | layout_facts`, and file names.
         environment.filters.update(layout_facts=self._layout_facts, sort_imports=self._sort_imports)
         # A global, not a filter: template folder names use it, and "|" cannot be in a Windows file name.
@@ -205,6 +206,15 @@ class CheckoutExtension(Extension):
         checks = _scaffolding("checks")
         answers = {key: context.get(key) for key in checks.WIRING_KEYS}
         return checks.wiring_problem(Path(str(context["_copier_conf"]["dst_path"])), answers)
+
+    @staticmethod
+    @pass_context
+    def _wiring_preview(context) -> str:
+        """The wiring's step lines and diffs for ``--pretend`` (see ``wiring.preview``)."""
+        checks = _scaffolding("checks")
+        preview = _scaffolding("wiring.preview")
+        answers = checks.wiring_answers({key: context.get(key) for key in checks.WIRING_KEYS})
+        return preview.preview(Path(str(context["_copier_conf"]["dst_path"])), answers)
 
     @staticmethod
     def _class_prefix(provider: str) -> str:

@@ -89,27 +89,37 @@ def test_only_the_files_the_layout_has_places_for_are_rendered(scaffolded, layou
 # ── 1. the spec's verification commands, 2. the async factory ─────────────────
 
 
-def test_spec_verification_commands(scaffolded):
-    assert run_in_checkout(scaffolded, "from prompture import AcmeDriver; print('OK')").strip() == "OK"
-    assert run_in_checkout(scaffolded, "from prompture.drivers import AsyncAcmeDriver; print('OK')").strip() == "OK"
-    registry = run_in_checkout(
-        scaffolded,
-        "from prompture.drivers import get_driver_for_model; d = get_driver_for_model('acme/test');"
-        " print(type(d).__name__, d.model)",
-    )
-    assert registry.strip() == "AcmeDriver test"
-    listing = run_in_checkout(
-        scaffolded,
-        """
-        from prompture import get_available_models
-        ms = [m for m in get_available_models() if m.startswith('acme/')]
-        print(f'Found {len(ms)} models'); print(sorted(ms))
-        """,
-        ACME_ENDPOINT="http://127.0.0.1:9/v1",  # where discovery asks the driver for its models, that fails fast
-    )
-    assert f"Found {len(FIXTURE_MODELS)} models" in listing
-    for model in FIXTURE_MODELS:
-        assert f"acme/{model}" in listing
+def printed_checks(stderr: str) -> list[str]:
+    """The code of the ``python -c "..."`` lines in the message Copier prints after the copy."""
+    lines = [line.strip() for line in stderr.splitlines()]
+    return [line[len('python -c "') : -1] for line in lines if line.startswith("python -c ")]
+
+
+def test_spec_verification_commands_printed_after_the_copy_work(scaffolded):
+    """The commands the run tells the contributor to try are the spec's, for this provider, and they pass."""
+    imports, async_import, registry, listing = printed_checks(scaffolded.first.stderr)
+    assert run_in_checkout(scaffolded, imports).strip() == "OK"
+    assert run_in_checkout(scaffolded, async_import).strip() == "OK"
+    assert run_in_checkout(scaffolded, registry).strip() == "AcmeDriver test"
+    # Where discovery asks the driver for its models, that fails fast; the catalogue lists them.
+    listed = run_in_checkout(scaffolded, listing, ACME_ENDPOINT="http://127.0.0.1:9/v1")
+    assert listed.splitlines()[0] == f"Found {len(FIXTURE_MODELS)} models"
+    assert sorted(eval(listed.splitlines()[1])) == [f"acme/{model}" for model in FIXTURE_MODELS]
+
+
+def test_the_run_reports_every_step_the_files_and_what_to_do_next(scaffolded, layout):
+    out, message = scaffolded.first.stdout.splitlines(), scaffolded.first.stderr
+    steps = [line for line in out if line[:2] in ("✓ ", "= ", "– ")]
+    assert len(steps) == len(layout.steps)
+    rendered = next(line for line in out if line.startswith("Rendered: ")).removeprefix("Rendered: ").split(", ")
+    expected = [layout.rendered_path(kind, PROVIDER) for kind in layout.rendered]
+    assert rendered == [*expected, "examples/acme_example.py", "tests/test_acme_driver.py", ".copier-answers.acme.yml"]
+    edited = next(line for line in out if line.startswith("Edited: ")).removeprefix("Edited: ").split(", ")
+    assert set(edited) == {rel for rel in scaffolded.touched if (scaffolded.pristine / rel).exists()}
+    assert "    python -m pytest tests/test_acme_driver.py -q\n" in message
+    assert "    copier update --trust --defaults -a .copier-answers.acme.yml" in message
+    again = scaffolded.second.stdout.splitlines()
+    assert "Edited: nothing (every edit was already there)" in again
 
 
 def test_registry_builds_both_drivers_from_the_environment(scaffolded):

@@ -368,7 +368,7 @@ def test_a_read_only_file_the_answers_do_not_edit_is_no_obstacle(pristine, templ
 
 
 @pytest.mark.hostile("target checkout", "rolled back")
-@pytest.mark.parametrize("n", range(1, len(EDITED) + 1), ids=[f"write-{n}-of-{len(EDITED)}" for n in range(1, len(EDITED) + 1)])
+@pytest.mark.parametrize("n", range(1, len(EDITED) + 1), ids=lambda n: f"write-{n}-of-{len(EDITED)}")
 def test_a_write_failing_midway_leaves_every_edited_file_as_it_was(
     pristine, template, models_dev, tmp_path, reference, n
 ):

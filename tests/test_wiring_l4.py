@@ -207,6 +207,11 @@ def test_wires_each_step_in_the_files_own_style(pristine, checkout):
         "– dependencies: not applicable (api_style is openai_compatible: no SDK to depend on)",
         "✓ env template: .env.copy",
         "✓ CLAUDE.md driver list: CLAUDE.md",
+        "Rendered: prompture/drivers/nimbus_driver.py, prompture/drivers/async_nimbus_driver.py, "
+        "prompture/infra/rates/nimbus.json, prompture/plugins/builtins/nimbus_plugin.py, .copier-answers.nimbus.yml",
+        "Edited: prompture/plugins/builtins/__init__.py, prompture/drivers/__init__.py, prompture/infra/settings.py, "
+        "prompture/infra/provider_env.py, prompture/infra/provider_keys.py, prompture/drivers/provider_branding.py, "
+        ".env.copy, CLAUDE.md",
     ]
 
     plugins = read(checkout, PLUGINS)
@@ -307,6 +312,9 @@ def test_second_run_changes_no_byte(checkout):
         "– dependencies: not applicable (api_style is openai_compatible: no SDK to depend on)",
         "= env template: already there",
         "= CLAUDE.md driver list: already there",
+        "Rendered: prompture/drivers/nimbus_driver.py, prompture/drivers/async_nimbus_driver.py, "
+        "prompture/infra/rates/nimbus.json, prompture/plugins/builtins/nimbus_plugin.py, .copier-answers.nimbus.yml",
+        "Edited: nothing (every edit was already there)",
     ]
 
 

@@ -372,6 +372,7 @@ WIRING_KEYS = (
     "sdk_package",
     "sdk_min_version",
     "lazy_import",
+    "models_dev_provider",
     "provider_env_fields",
     "canonical_name",
     "key_check_url",
@@ -393,15 +394,21 @@ def wiring_problem(checkout: Path | str, answers: Mapping[str, Any]) -> str:
     Not a checkout this template knows, or answers the wiring refuses: "" (the questions
     that own those answers say what is wrong).
     """
+    return _dry_run_problem(Path(checkout), wiring_answers(answers))
+
+
+def wiring_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers the wiring reads, as the answers file will hold them (None: not recorded)."""
     data = {key: answers.get(key) for key in WIRING_KEYS}
+    # copier.yml's `when`: Copier still puts the defaults of skipped questions in the context,
+    # the answers file omits them.
     if data.get("auth") == "endpoint":
         data["api_key_env"] = None
     if data.get("api_style") != "custom_sdk":
         data.update(sdk_package=None, sdk_min_version=None, lazy_import=None)
     if data.get("auth") == "api_key" and data.get("api_style") == "custom_sdk":
-        # copier.yml's `when` for both: Copier still puts their defaults in the context, the answers file omits them
         data.update(endpoint=None, endpoint_env=None)
-    return _dry_run_problem(Path(checkout), data)
+    return data
 
 
 def _dry_run_problem(checkout: Path, data: dict[str, Any]) -> str:

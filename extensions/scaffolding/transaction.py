@@ -89,6 +89,20 @@ class Transaction:
         """Relative paths whose staged bytes differ from the originals, in first-read order."""
         return [rel for rel, file in self._files.items() if self._new_bytes(file) != file.original]
 
+    def diff(self, context_lines: int = 3) -> str:
+        """A unified diff (``git apply``-able) of every changed file against its original."""
+        import difflib
+
+        chunks = []
+        for rel in self.changed_files():
+            file = self._files[rel]
+            old = (file.original.decode("utf-8")[len(file.bom) :]).replace("\r\n", "\n")
+            new = file.text.splitlines(keepends=True)
+            lines = difflib.unified_diff(old.splitlines(keepends=True), new, f"a/{rel}", f"b/{rel}", n=context_lines)
+            # difflib leaves a last line without its newline as it is; patch formats mark it.
+            chunks.extend(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+        return "".join(chunks)
+
     # ── checking ──
 
     def check(self) -> None:

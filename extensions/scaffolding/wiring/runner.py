@@ -120,4 +120,18 @@ def main(argv: list[str], root: Path | None = None) -> int:
     print(f"Prompture layout: {layout.label}")
     for result in results:
         print(result.line())
+    print(f"Rendered: {', '.join(rendered_files(root, layout, answers, argv[0]))}")
+    edited = list(dict.fromkeys(result.file for result in results if result.status == "changed"))
+    print(f"Edited: {', '.join(edited)}" if edited else "Edited: nothing (every edit was already there)")
     return 0
+
+
+def rendered_files(root: Path, layout: Layout, a: Answers, answers_file: str) -> list[str]:
+    """The files Copier renders for this provider that exist in the checkout."""
+    candidates = [
+        *(layout.rendered_path(kind, a.provider) for kind in layout.rendered),
+        f"examples/{a.provider}_example.py",
+        f"tests/test_{a.provider}_driver.py",
+        answers_file,
+    ]
+    return [rel for rel in candidates if (root / rel).is_file()]
