@@ -36,7 +36,7 @@ def venv_python() -> Path:
 def ensure_venv(extra: str) -> Path:
     """Create .venv and install this project's dependencies (with ``extra``) when pyproject.toml changed."""
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extra.encode()).hexdigest()
-    stamp = VENV / ".installed"
+    stamp = VENV / f".installed-{extra or 'base'}"  # one per extra: `copy` after `test` reinstalls nothing
     if not (stamp.exists() and stamp.read_text() == wanted):
         print(f"Setting up {VENV} ...", flush=True)
         venv.create(VENV, with_pip=True)
@@ -60,8 +60,15 @@ def default_checkout() -> Path:
             check=True,
         )
         with tarfile.open(folder / f"prompture-{PROMPTURE_VERSION}.tar.gz") as archive:
-            archive.extractall(folder)
-        print(f"Extracted a fresh Prompture {PROMPTURE_VERSION} checkout into {checkout}")
+            # The "data" filter (Python 3.10.12+) also leaves the files owned by us, not by the archive's
+            # uid (as root the latter makes git refuse the folder: "dubious ownership").
+            archive.extractall(folder, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+        # A git repository, as a real checkout is: `git diff` shows the wiring, `copier update` can run.
+        git = ["git", "-c", "user.name=prompture-driver-template", "-c", "user.email=template@localhost"]
+        subprocess.run([*git, "init", "-q"], cwd=checkout, check=True)
+        subprocess.run([*git, "add", "-A"], cwd=checkout, check=True)
+        subprocess.run([*git, "commit", "-qm", f"Prompture {PROMPTURE_VERSION} sdist"], cwd=checkout, check=True)
+        print(f"Extracted a fresh Prompture {PROMPTURE_VERSION} checkout into {checkout} (a git repository)")
     return checkout
 
 

@@ -38,10 +38,10 @@ DEFAULT_SOURCES = {
 _FILTER_OR_CALL = re.compile(r"(models_dev_facts(?:\.\w+)+)|\|\s*(\w+)|(\w+)\(")
 
 
-def default_source(default: object) -> str:
-    """Describe where a question's default comes from."""
+def default_source(default: object, help_text: str = "") -> str:
+    """Describe where a question's default comes from (an empty default is optional when the help says so)."""
     if default == "":
-        return "none: required"
+        return "empty (optional)" if "empty" in help_text.lower() else "none: required"
     if not isinstance(default, str) or "{{" not in default:
         return f"`{default!r}`" if not isinstance(default, bool) else ("yes" if default else "no")
     names = [name for pair in _FILTER_OR_CALL.findall(default) for name in pair if name]
@@ -75,7 +75,7 @@ def reference_table(questions: dict[str, dict]) -> str:
             help_text += " Choices: " + ", ".join(f"`{value}`" for value in choices.values()) + "."
         rows.append(
             f"| `{key}` | {details.get('type', 'str')} | {asked_when(details)} "
-            f"| {default_source(details.get('default'))} | {help_text} |"
+            f"| {default_source(details.get('default'), help_text)} | {help_text} |"
         )
     return "\n".join(rows)
 
