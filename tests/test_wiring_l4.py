@@ -727,3 +727,17 @@ def test_a_key_check_style_the_checkout_does_not_know_is_refused(checkout):
     assert result.returncode == 1
     assert "'xi' auth style" in result.stderr and "anthropic, bearer, goog, token" in result.stderr, result.stderr
     assert digest(checkout) == before
+
+
+def test_a_dict_built_with_unpacking_is_refused_naming_its_file(checkout):
+    old = "KEY_ALIASES: dict[str, tuple[str, ...]] = {\n"
+    text = read(checkout, SETTINGS)
+    assert old in text
+    (checkout / SETTINGS).write_text(text.replace(old, old + "    **{},\n", 1), encoding="utf-8")
+    answers = prepare(checkout, api_key_env="NIMBUS_TOKEN")  # a custom name goes into KEY_ALIASES
+    before = digest(checkout)
+    result = wire(checkout, answers)
+    assert result.returncode == 1
+    assert f"{SETTINGS}: a dict literal with ** unpacking cannot take a new entry (settings step)" in result.stderr
+    assert result.stderr.count("Nothing was changed.") == 1
+    assert digest(checkout) == before

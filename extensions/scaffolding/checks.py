@@ -63,7 +63,7 @@ def provider_problem(provider: str, checkout: Path, recorded_layout: str = "") -
     if not layout.wired:
         return (
             f"{checkout} is a Prompture {layout.versions} checkout (layout {layout.name} '{layout.title}'), "
-            "which this version of the template cannot wire yet: use it on Prompture 1.1.1 or newer."
+            "which this version of the template cannot wire: use it on a Prompture release this README lists."
         )
     own = is_own_provider(checkout, provider)
     if provider in _scanned(existing_providers, checkout) and not own:
@@ -415,6 +415,7 @@ def _dry_run_problem(checkout: Path, data: dict[str, Any]) -> str:
     from .edits import WiringError
     from .transaction import Transaction
     from .wiring import STEPS, Answers, Context
+    from .wiring.runner import run_step
 
     try:
         layout = detect_layout(checkout)
@@ -432,7 +433,7 @@ def _dry_run_problem(checkout: Path, data: dict[str, Any]) -> str:
     tx = Transaction(checkout)
     try:
         for step in layout.steps:
-            STEPS[step](Context(checkout, layout, answers, tx))
+            run_step(step, Context(checkout, layout, answers, tx))
         tx.check()
     except WiringError as error:
         problem = f"{error} (Found before anything was written.)"

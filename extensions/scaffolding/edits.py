@@ -20,6 +20,10 @@ class WiringError(Exception):
     """Wiring cannot go on; the message names the file and says what to do."""
 
 
+class UnpackedLiteral(WiringError):
+    """A dict literal the wiring must add to uses ``**`` unpacking (the step names the file)."""
+
+
 class AnchorNotFound(WiringError):
     """A line or construct the edit is placed by is not in the file."""
 
@@ -124,7 +128,7 @@ def _item_spans(node: ast.List | ast.Tuple | ast.Dict) -> list[tuple[ast.AST, as
     """(first node, last node) of each item: the element, or the key and value of a dict entry."""
     if isinstance(node, ast.Dict):
         if any(key is None for key in node.keys):
-            raise ValueError("dict literal with ** unpacking")
+            raise UnpackedLiteral("a dict literal with ** unpacking cannot take a new entry")
         return list(zip(node.keys, node.values, strict=True))  # type: ignore[arg-type]
     return [(element, element) for element in node.elts]
 

@@ -9,7 +9,7 @@ from ..layouts import LayoutError, detect_layout
 from ..transaction import Transaction
 from .answers import Answers
 from .context import Context
-from .runner import STEPS
+from .runner import run_step
 
 
 def preview(root: Path | str, data: dict) -> str:
@@ -19,7 +19,7 @@ def preview(root: Path | str, data: dict) -> str:
         layout = detect_layout(root)
         answers = Answers.from_mapping({key: value for key, value in data.items() if value is not None})
         tx = Transaction(root)
-        results = [STEPS[step](Context(root, layout, answers, tx)) for step in layout.steps]
+        results = [run_step(step, Context(root, layout, answers, tx)) for step in layout.steps]
         tx.check()
     except (WiringError, LayoutError) as error:
         return f"Wiring preview: the wiring would fail: {error}"

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from ..edits import AnchorNotFound, WiringError
+from ..edits import AnchorNotFound, UnpackedLiteral, WiringError
 from ..layouts import Layout, LayoutError, detect_layout
 from ..transaction import Transaction
 from .answers import Answers, load_answers
@@ -85,19 +85,31 @@ def wire(root: Path | str, answers: Answers) -> list[StepResult]:
     if not layout.wired or missing:
         raise WiringError(
             f"{root} is a Prompture {layout.versions} checkout (layout {layout.label}), which this version of "
-            "the template cannot wire. Nothing was changed."
+            "the template cannot wire."
         )
     if answers.prompture_layout and answers.prompture_layout != layout.name:
         raise WiringError(
             f"the driver was rendered for Prompture layout {answers.prompture_layout} (recorded in the answers "
             f"file), but {root} is now layout {layout.label}. Render it again for this checkout (e.g. "
-            f"`copier update --trust --data prompture_layout={layout.name}`). Nothing was changed."
+            f"`copier update --trust --data prompture_layout={layout.name}`)."
         )
     check_rendered(root, layout, answers)
     tx = Transaction(root)
-    results = [STEPS[step](Context(root, layout, answers, tx)) for step in layout.steps]
+    results = [run_step(step, Context(root, layout, answers, tx)) for step in layout.steps]
     tx.commit()
     return results
+
+
+def run_step(step: str, ctx: Context) -> StepResult:
+    """Run one step; a dict it cannot add to is reported with the step's file."""
+    try:
+        return STEPS[step](ctx)
+    except UnpackedLiteral:
+        path = ctx.layout.files.get(step, "a file")
+        raise WiringError(
+            f"{path}: a dict literal with ** unpacking cannot take a new entry ({step} step): add the "
+            "provider's entry by hand (or move the ** out of that dict), then run again."
+        ) from None
 
 
 def main(argv: list[str], root: Path | None = None) -> int:
