@@ -117,6 +117,7 @@ def test_the_run_reports_every_step_the_files_and_what_to_do_next(scaffolded, la
     edited = next(line for line in out if line.startswith("Edited: ")).removeprefix("Edited: ").split(", ")
     assert set(edited) == {rel for rel in scaffolded.touched if (scaffolded.pristine / rel).exists()}
     assert "    python -m pytest tests/test_acme_driver.py -q\n" in message
+    assert "the registry and discovery checks need ACME_API_KEY set, to any value" in message
     assert "    copier update --trust --defaults -a .copier-answers.acme.yml" in message
     again = scaffolded.second.stdout.splitlines()
     assert "Edited: nothing (every edit was already there)" in again
