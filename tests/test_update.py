@@ -257,6 +257,9 @@ def history(tmp_path_factory):
         # v1 -> v2, offline: no catalogue anywhere, models.dev refuses connections.
         offline = offline_env(tmp)
         rec.nimbus_before = nimbus_files(checkout)
+        rec.pretend_digest_before = tree_digest(checkout)
+        rec.pretend = update(checkout, "acme", offline, "--pretend")
+        rec.pretend_digest_after = tree_digest(checkout)
         rec.acme_update = update(checkout, "acme", offline)
         rec.acme_changed = changed_paths(checkout)
         rec.nimbus_after_acme_update = nimbus_files(checkout)
@@ -342,6 +345,20 @@ def test_update_runs_offline_and_quietly(history):
         assert WARNING not in result.stderr  # models.dev was not even looked for
         assert "Updating to template version 2.0.0" in result.stderr or "Keeping template" in result.stderr
     assert not history.offline_cache_created
+
+
+def test_update_pretend_writes_nothing_and_previews_the_wiring(history):
+    assert_ok(history.pretend)
+    assert history.pretend_digest_after == history.pretend_digest_before
+    assert "Wiring preview (--pretend: nothing was written)" in history.pretend.stderr
+    assert "= plugin registry: already there" in history.pretend.stderr
+    assert "copier update --trust" not in history.pretend.stderr  # the preview replaces the next steps
+
+
+def test_the_update_ends_with_the_next_steps(history):
+    assert "Edited: " in history.acme_update.stdout
+    assert "python -m pytest tests/test_acme_driver.py -q" in history.acme_update.stderr
+    assert "    copier update --trust --defaults -a .copier-answers.acme.yml" in history.acme_update.stderr
 
 
 def test_v2_driver_change_and_the_hand_edit_both_survive(history):
