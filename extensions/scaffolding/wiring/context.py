@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,16 +93,32 @@ def ensure_in_all(text: str, path: str, name: str) -> str:
     return insert_dunder_all(text, tree, name, path=path)
 
 
-def ruff_line_length(root: Path) -> int:
-    """The checkout's ruff line length: ``.ruff.toml``, ``ruff.toml``, ``[tool.ruff]``, else ruff's 88."""
-    import tomlkit
+_CONFIGS = ((".ruff.toml", ()), ("ruff.toml", ()), ("pyproject.toml", ("tool", "ruff")))
 
-    for name, keys in ((".ruff.toml", ()), ("ruff.toml", ()), ("pyproject.toml", ("tool", "ruff"))):
-        path = root / name
-        if not path.is_file():
+
+def ruff_line_length(root: Path) -> int:
+    """The checkout's ruff line length: ``.ruff.toml``, ``ruff.toml``, ``[tool.ruff]``, else ruff's 88.
+
+    Steps ask for it many times per run (and the questionnaire's dry runs once per question):
+    remembered while the config files are unchanged.
+    """
+    stamp = []
+    for name, _ in _CONFIGS:
+        try:
+            info = (root / name).stat()
+            stamp.append((info.st_mtime_ns, info.st_size))
+        except OSError:
+            stamp.append(None)
+    return _line_length(str(root), tuple(stamp))
+
+
+@functools.lru_cache(maxsize=32)
+def _line_length(root: str, stamp: tuple) -> int:
+    for (name, keys), present in zip(_CONFIGS, stamp, strict=True):
+        if present is None:
             continue
         try:
-            config: Any = tomlkit.parse(path.read_text(encoding="utf-8")).unwrap()
+            config: Any = _load_toml(Path(root, name).read_text(encoding="utf-8"))
         except Exception:
             continue
         for key in keys:
@@ -111,3 +128,13 @@ def ruff_line_length(root: Path) -> int:
         if name != "pyproject.toml":
             break  # ruff uses the first ruff.toml it finds, even without line-length
     return 88
+
+
+def _load_toml(text: str) -> dict:
+    try:
+        import tomllib  # Python 3.11+: a reader is all this needs, and it is ~20x faster than tomlkit
+    except ModuleNotFoundError:
+        import tomlkit
+
+        return tomlkit.parse(text).unwrap()
+    return tomllib.loads(text)
