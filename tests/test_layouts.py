@@ -114,6 +114,16 @@ def test_existing_driver_classes_are_module_level_classes(sdists):
     assert "moonshot_driver" not in classes
 
 
+def test_existing_driver_classes_skip_nested_classes(sdists, tmp_path):
+    checkout = tmp_path / "checkout"
+    shutil.copytree(sdists["L4"], checkout)
+    module = "class OuterDriver:\n    class InnerConfig:\n        pass\n\n\nclass\tTabbedDriver(object): ...\n"
+    (checkout / "prompture/drivers/outer_driver.py").write_text(module)
+    classes = existing_driver_classes(checkout)
+    assert {"OuterDriver", "TabbedDriver"} <= classes
+    assert "InnerConfig" not in classes
+
+
 def test_inventory_of_a_non_prompture_folder_is_empty(tmp_path):
     assert existing_providers(tmp_path) == set()
     assert existing_driver_classes(tmp_path) == set()
