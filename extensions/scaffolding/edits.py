@@ -9,6 +9,7 @@ shows the inserted lines only. Positions come from :mod:`ast`, not from regexes.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -37,6 +38,7 @@ class AnchorNotFound(WiringError):
 _DIGITS = re.compile(r"\d+|\D")
 
 
+@functools.lru_cache(maxsize=8192)  # sorting a long __all__ asks for the same names again and again
 def natural_key(text: str) -> tuple[tuple[int, int], ...]:
     """Key for a natural, case-sensitive order: runs of digits compare as numbers."""
     return tuple((ord("0"), int(part)) if part.isdigit() else (ord(part), 0) for part in _DIGITS.findall(text))

@@ -51,10 +51,17 @@ def restore_hint(path: str) -> str:
 
 
 def parse(text: str, path: str) -> ast.Module:
+    """The module's tree (shared: steps only read trees, never change them)."""
     try:
-        return ast.parse(text, filename=path)
+        return _parsed(text, path)
     except SyntaxError as error:
         raise WiringError(f"{path}: does not parse (line {error.lineno}: {error.msg}); fix it and run again.") from None
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(text: str, path: str) -> ast.Module:
+    # Steps re-read the same text (a file two steps edit, the questionnaire's dry runs): parse it once.
+    return ast.parse(text, filename=path)
 
 
 def finish(ctx: Context, step: str, path: str, text: str, why_same: str = "") -> StepResult:
