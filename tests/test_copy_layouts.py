@@ -139,6 +139,23 @@ def test_registry_builds_both_drivers_from_the_environment(scaffolded):
     ]
 
 
+def test_a_consumer_key_in_provider_environment_reaches_the_driver(scaffolded, layout):
+    if "provider_env" not in layout.steps:
+        assert not (scaffolded.checkout / "prompture" / "infra" / "provider_env.py").exists()
+        return  # L1 has no ProviderEnvironment
+    out = run_in_checkout(
+        scaffolded,
+        """
+        from prompture.drivers import get_driver_for_model
+        from prompture.infra.provider_env import ProviderEnvironment
+        d = get_driver_for_model('acme/acme-chat-1', env=ProviderEnvironment(acme_api_key='sk-consumer'))
+        print(type(d).__name__, d.api_key)
+        """,
+    )
+    assert out.splitlines() == ["AcmeDriver sk-consumer"]
+    assert "✓ provider environment: prompture/infra/provider_env.py" in scaffolded.first.stdout
+
+
 def test_capability_contract_holds_for_both_classes(scaffolded):
     if not (scaffolded.checkout / "prompture" / "testing").is_dir():
         pytest.skip(f"Prompture {scaffolded.version} ships no prompture.testing (it arrived with 1.0.5x)")

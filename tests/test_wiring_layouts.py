@@ -40,6 +40,7 @@ BASE = {
     "endpoint_env": "ACME_ENDPOINT",
     "default_model": "acme-chat-1",
     "models_dev_provider": "acme-ai",
+    "provider_env_fields": True,  # asked on L2, L3 (and L4) where infra/provider_env.py exists; default yes
 }
 
 

@@ -242,13 +242,14 @@ L3 = Layout(
             "descriptors": "prompture/drivers/provider_descriptors.py",
             "drivers": "prompture/drivers/__init__.py",
             "settings": "prompture/infra/settings.py",
+            "provider_env": "prompture/infra/provider_env.py",  # optional (wiring/extras.py)
             **_DOCS,
         }
     ),
     rendered=_frozen(_RENDERED_INFRA),
     drivers_dir="prompture/drivers",
     provider_sources=("prompture/drivers/provider_descriptors.py",),
-    steps=("descriptors", "drivers", "settings", "pyproject", "env", "claude_md"),
+    steps=("descriptors", "drivers", "settings", "provider_env", "pyproject", "env", "claude_md"),
     driver=DriverFacts(**{**_INFRA_DRIVER.__dict__, "cost_cached_tokens": True}),
     wired=True,
 )
@@ -278,6 +279,7 @@ L2 = Layout(
             "async_driver_map": "prompture/drivers/async_registry.py",
             "drivers": "prompture/drivers/__init__.py",
             "settings": "prompture/infra/settings.py",
+            "provider_env": "prompture/infra/provider_env.py",  # optional; 1.0.49 has it, early L2 releases not
             "discovery": "prompture/infra/discovery.py",
             "list_models_kwargs": "prompture/infra/discovery.py",
             "model_rates": "prompture/infra/model_rates.py",
@@ -295,6 +297,7 @@ L2 = Layout(
         "async_driver_map",
         "drivers",
         "settings",
+        "provider_env",
         "discovery",
         "list_models_kwargs",
         "model_rates",

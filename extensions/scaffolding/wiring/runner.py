@@ -39,7 +39,7 @@ STEPS: dict[str, Callable[[Context], StepResult]] = {
     "drivers": step_drivers,
     "package_exports": step_package_exports,  # L1
     "settings": step_settings,
-    "provider_env": step_provider_env,  # L4, optional
+    "provider_env": step_provider_env,  # L2, L3, L4, optional
     "name_map": step_name_map,  # L4, optional
     "key_check": step_key_check,  # L4, optional
     "brand": step_brand,  # L4, optional
