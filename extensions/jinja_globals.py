@@ -204,8 +204,7 @@ class CheckoutExtension(Extension):
     def _wiring_problem(context) -> str:
         """Dry-run the wiring on the answers given so far (see ``checks.wiring_problem``)."""
         checks = _scaffolding("checks")
-        answers = {key: context.get(key) for key in checks.WIRING_KEYS}
-        return checks.wiring_problem(Path(str(context["_copier_conf"]["dst_path"])), answers)
+        return checks.wiring_problem(Path(str(context["_copier_conf"]["dst_path"])), context)
 
     @staticmethod
     @pass_context
@@ -213,7 +212,7 @@ class CheckoutExtension(Extension):
         """The wiring's step lines and diffs for ``--pretend`` (see ``wiring.preview``)."""
         checks = _scaffolding("checks")
         preview = _scaffolding("wiring.preview")
-        answers = checks.wiring_answers({key: context.get(key) for key in checks.WIRING_KEYS})
+        answers = checks.wiring_answers(context)  # reads only the WIRING_KEYS of the render context
         return preview.preview(Path(str(context["_copier_conf"]["dst_path"])), answers)
 
     @staticmethod

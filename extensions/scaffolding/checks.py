@@ -10,7 +10,7 @@ import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from packaging.version import InvalidVersion, Version
 
@@ -163,14 +163,22 @@ def env_name_problem(name: str, provider: str = "", checkout: Path | str | None 
     return ""
 
 
-def endpoint_problem(url: str) -> str:
-    bad = [char for char in url or "" if char.isspace() or char in "\"'\\<>{}`" or not char.isprintable()]
+def http_url_parts(url: str) -> SplitResult | None:
+    """``urlsplit(url)`` of an http:// or https:// URL with a host, a valid port and no spaces, quotes,
+    backslashes, braces or control characters; None for anything else."""
+    if any(char.isspace() or char in "\"'\\<>{}`" or not char.isprintable() for char in url or ""):
+        return None
     try:
         parts = urlsplit(url or "")
         parts.port  # noqa: B018 (raises ValueError for a port that is not a number in 0-65535)
     except ValueError:
-        parts = None
-    if bad or parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return parts if parts.scheme in ("http", "https") and parts.hostname else None
+
+
+def endpoint_problem(url: str) -> str:
+    parts = http_url_parts(url)
+    if parts is None:
         return (
             f"{url!r} is not a usable endpoint: give an http:// or https:// URL with a host and no "
             'spaces, quotes or backslashes, e.g. "https://api.acme.example/v1".'
@@ -413,9 +421,8 @@ def wiring_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
 
 def _dry_run_problem(checkout: Path, data: dict[str, Any]) -> str:
     from .edits import WiringError
-    from .transaction import Transaction
-    from .wiring import STEPS, Answers, Context
-    from .wiring.runner import run_step
+    from .wiring import STEPS, Answers
+    from .wiring.runner import stage
 
     try:
         layout = detect_layout(checkout)
@@ -430,10 +437,8 @@ def _dry_run_problem(checkout: Path, data: dict[str, Any]) -> str:
         answers = Answers.from_mapping({k: v for k, v in data.items() if v is not None})
     except WiringError:
         return ""
-    tx = Transaction(checkout)
     try:
-        for step in layout.steps:
-            run_step(step, Context(checkout, layout, answers, tx))
+        tx, _ = stage(checkout, layout, answers)
         tx.check()
     except WiringError as error:
         problem = f"{error} (Found before anything was written.)"

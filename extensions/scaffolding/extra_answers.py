@@ -12,6 +12,8 @@ import ipaddress
 import re
 from urllib.parse import parse_qsl, urlsplit
 
+from .checks import http_url_parts
+
 #: Auth styles of ``provider_keys._auth_headers`` in Prompture 1.15: how the key is sent.
 KEY_CHECK_STYLES = ("bearer", "anthropic", "goog", "xi", "token")
 _CANONICAL = re.compile(r"[a-z0-9][a-z0-9_.-]*")
@@ -76,13 +78,8 @@ def canonical_name_problem(name: str) -> str:
 def key_check_url_problem(url: str) -> str:
     if not url:
         return ""  # no live key check: `prompture setup` saves the key unchecked
-    bad = [char for char in url if char.isspace() or char in "\"'\\<>{}`" or not char.isprintable()]
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 (raises ValueError for a port that is not a number in 0-65535)
-    except ValueError:
-        parts = None
-    if bad or parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+    parts = http_url_parts(url)
+    if parts is None:
         return (
             f"{url!r} is not a usable key-check URL: give the http:// or https:// URL of the provider's "
             'cheapest authenticated read, e.g. "https://api.acme.example/v1/models", or leave it empty.'

@@ -6,10 +6,8 @@ from pathlib import Path
 
 from ..edits import WiringError
 from ..layouts import LayoutError, detect_layout
-from ..transaction import Transaction
 from .answers import Answers
-from .context import Context
-from .runner import run_step
+from .runner import stage
 
 
 def preview(root: Path | str, data: dict) -> str:
@@ -18,8 +16,7 @@ def preview(root: Path | str, data: dict) -> str:
     try:
         layout = detect_layout(root)
         answers = Answers.from_mapping({key: value for key, value in data.items() if value is not None})
-        tx = Transaction(root)
-        results = [run_step(step, Context(root, layout, answers, tx)) for step in layout.steps]
+        tx, results = stage(root, layout, answers)
         tx.check()
     except (WiringError, LayoutError) as error:
         return f"Wiring preview: the wiring would fail: {error}"

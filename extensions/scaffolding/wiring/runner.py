@@ -94,10 +94,15 @@ def wire(root: Path | str, answers: Answers) -> list[StepResult]:
             f"`copier update --trust --data prompture_layout={layout.name}`)."
         )
     check_rendered(root, layout, answers)
-    tx = Transaction(root)
-    results = [run_step(step, Context(root, layout, answers, tx)) for step in layout.steps]
+    tx, results = stage(root, layout, answers)
     tx.commit()
     return results
+
+
+def stage(root: Path, layout: Layout, answers: Answers) -> tuple[Transaction, list[StepResult]]:
+    """Run every step of the layout into a new transaction; nothing is written (the caller commits or not)."""
+    tx = Transaction(root)
+    return tx, [run_step(step, Context(root, layout, answers, tx)) for step in layout.steps]
 
 
 def run_step(step: str, ctx: Context) -> StepResult:
