@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import ast
 
-from ..edits import AnchorNotFound, insert_item, top_level_assignment
+from ..edits import insert_item
 from ..pyliteral import py_str
-from .context import Context, StepResult, finish, parse, restore_hint
+from .context import Context, StepResult, dict_literal, finish, parse
 
 
 def step_model_rates(ctx: Context) -> StepResult:
@@ -17,13 +17,11 @@ def step_model_rates(ctx: Context) -> StepResult:
     if not a.models_dev_provider:
         return StepResult(step, "n/a", path, "the provider is not on models.dev")
     text = ctx.tx.text(path)
-    assignment = top_level_assignment(parse(text, path), "PROVIDER_MAP")
-    if assignment is None or not isinstance(assignment.value, ast.Dict):
-        raise AnchorNotFound(path, "the dict 'PROVIDER_MAP: dict[str, str] = {...}'", restore_hint(path))
-    keys = [key.value if isinstance(key, ast.Constant) else None for key in assignment.value.keys]
+    node = dict_literal(parse(text, path), path, "PROVIDER_MAP", "dict[str, str]")
+    keys = [key.value if isinstance(key, ast.Constant) else None for key in node.keys]
     if a.provider not in keys:
         entry = f"{py_str(a.provider)}: {py_str(a.models_dev_provider)}"
-        text = insert_item(text, assignment.value, len(keys), entry)
+        text = insert_item(text, node, len(keys), entry)
     return finish(ctx, step, path, text)
 
 

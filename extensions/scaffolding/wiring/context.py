@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..edits import (
+    AnchorNotFound,
     WiringError,
     add_import_names,
     from_import_statement,
@@ -89,6 +90,14 @@ def package_import(path: str, package: str) -> tuple[int, str]:
     if here[: len(parent)] != parent:
         raise ValueError(f"{package} cannot be imported relatively from {path}")
     return len(here) - len(parent) + 1, package.split("/")[-1]
+
+
+def dict_literal(tree: ast.Module, path: str, name: str, shape: str) -> ast.Dict:
+    """The dict literal of the top-level assignment ``name: shape = {...}``, or AnchorNotFound naming it."""
+    assignment = top_level_assignment(tree, name)
+    if assignment is None or not isinstance(assignment.value, ast.Dict):
+        raise AnchorNotFound(path, f"the dict '{name}: {shape} = {{...}}'", restore_hint(path))
+    return assignment.value
 
 
 def ensure_in_all(text: str, path: str, name: str) -> str:

@@ -15,9 +15,9 @@ from __future__ import annotations
 import ast
 import re
 
-from ..edits import AnchorNotFound, Brackets, WiringError, insert_item, insert_lines, layout, top_level_assignment
+from ..edits import AnchorNotFound, Brackets, WiringError, insert_item, insert_lines, layout
 from ..pyliteral import py_str
-from .context import Context, StepResult, finish, parse, restore_hint, ruff_line_length
+from .context import Context, StepResult, dict_literal, finish, parse, restore_hint, ruff_line_length
 
 _KEPT = "differs from the answers; kept as it is"
 
@@ -32,10 +32,11 @@ def _missing_file(ctx: Context, kind: str) -> str:
 
 
 def _dict_literal(tree: ast.Module, path: str, name: str, shape: str) -> ast.Dict:
-    assignment = top_level_assignment(tree, name)
-    if assignment is None or not isinstance(assignment.value, ast.Dict) or None in assignment.value.keys:
+    """``dict_literal``, refusing ``**`` unpacking too (an entry hidden in it could not be seen)."""
+    node = dict_literal(tree, path, name, shape)
+    if None in node.keys:
         raise AnchorNotFound(path, f"the dict '{name}: {shape} = {{...}}'", restore_hint(path))
-    return assignment.value
+    return node
 
 
 def _entry(node: ast.Dict, key: str) -> ast.expr | None:

@@ -18,7 +18,17 @@ from ..edits import (
 )
 from ..pyliteral import py_str
 from .answers import Answers
-from .context import Context, StepResult, ensure_import, ensure_in_all, finish, parse, restore_hint, ruff_line_length
+from .context import (
+    Context,
+    StepResult,
+    dict_literal,
+    ensure_import,
+    ensure_in_all,
+    finish,
+    parse,
+    restore_hint,
+    ruff_line_length,
+)
 
 
 def step_plugins(ctx: Context) -> StepResult:
@@ -133,14 +143,12 @@ def _add_driver_map_entry(ctx: Context, path: str, name: str, cls: str) -> str:
     a = ctx.answers
     text = ctx.tx.text(path)
     tree = parse(text, path)
-    assignment = top_level_assignment(tree, name)
-    if assignment is None or not isinstance(assignment.value, ast.Dict):
-        raise AnchorNotFound(path, f"the dict '{name}: dict[str, tuple[...]] = {{...}}'", restore_hint(path))
-    keys = [key.value if isinstance(key, ast.Constant) else None for key in assignment.value.keys]
+    node = dict_literal(tree, path, name, "dict[str, tuple[...]]")
+    keys = [key.value if isinstance(key, ast.Constant) else None for key in node.keys]
     if a.provider in keys:
         return text
     value = Brackets("(", (("", cls), ("", _kwarg_map(a)), ("", py_str(f"{a.provider}_model"))), collection=True)
-    return insert_item(text, assignment.value, len(keys), f"{py_str(a.provider)}: ", value, line_length=_width(ctx))
+    return insert_item(text, node, len(keys), f"{py_str(a.provider)}: ", value, line_length=_width(ctx))
 
 
 def step_driver_map(ctx: Context) -> StepResult:
