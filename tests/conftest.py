@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 sys.path.insert(0, str(ROOT / "extensions"))
 
-from scaffolding import models_dev  # noqa: E402
+from scaffolding import models_dev as models_dev_client  # noqa: E402
 from support.models_dev_server import ModelsDevServer  # noqa: E402
 
 MODELS_DEV_FIXTURE = Path(__file__).resolve().parent / "fixtures" / "models-dev.json"
@@ -23,6 +23,13 @@ MODELS_DEV_FIXTURE = Path(__file__).resolve().parent / "fixtures" / "models-dev.
 @pytest.fixture
 def models_dev_server():
     """A local models.dev serving tests/fixtures/models-dev.json at ``server.url``."""
+    with ModelsDevServer(MODELS_DEV_FIXTURE) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def models_dev():
+    """One local models.dev for a whole test module (its real `copier` runs only read from it)."""
     with ModelsDevServer(MODELS_DEV_FIXTURE) as server:
         yield server
 
@@ -41,9 +48,9 @@ def models_dev_env(models_dev_server, tmp_path, monkeypatch):
     for knob in ("MODELS_DEV_OFFLINE", "MODELS_DEV_TTL", "MODELS_DEV_TIMEOUT"):
         monkeypatch.delenv(knob, raising=False)
     (tmp_path / "home").mkdir()
-    models_dev.forget()
+    models_dev_client.forget()
     yield models_dev_server
-    models_dev.forget()
+    models_dev_client.forget()
 
 
 # ── end of the models.dev block ────────────────────────────────────────────────

@@ -46,12 +46,6 @@ def template(tmp_path_factory) -> Path:
     return snapshot_template(tmp_path_factory.mktemp("template") / "template")
 
 
-@pytest.fixture(scope="module")
-def models_dev():
-    with ModelsDevServer(FIXTURE) as server:
-        yield server
-
-
 @pytest.fixture(scope="module", params=list(PINS), ids=[f"{name}-{pin}" for name, pin in PINS.items()])
 def scaffolded(request, tmp_path_factory, template, models_dev):
     return scaffold(PINS[request.param], tmp_path_factory.mktemp(request.param), template, models_dev)

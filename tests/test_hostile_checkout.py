@@ -44,7 +44,6 @@ from support.hostile import (
     tree_changes,
     validation_line,
 )
-from support.models_dev_server import ModelsDevServer
 from support.sdists import extract_checkout
 
 FIXTURE = Path(__file__).parent / "fixtures" / "models-dev.json"
@@ -76,12 +75,6 @@ def pristine(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
     return plain_template(tmp_path_factory.mktemp("template"))
-
-
-@pytest.fixture(scope="module")
-def models_dev():
-    with ModelsDevServer(FIXTURE) as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

@@ -39,7 +39,6 @@ from support.hostile import (
     tree_changes,
     validation_line,
 )
-from support.models_dev_server import ModelsDevServer
 from support.sdists import extract_checkout
 
 FIXTURE = Path(__file__).parent / "fixtures" / "models-dev.json"
@@ -343,12 +342,6 @@ COPIER_CASES = [
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
     return plain_template(tmp_path_factory.mktemp("template"))
-
-
-@pytest.fixture(scope="module")
-def models_dev(tmp_path_factory):
-    with ModelsDevServer(FIXTURE) as server:
-        yield server
 
 
 @refused

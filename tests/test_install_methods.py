@@ -27,7 +27,7 @@ from packaging.utils import canonicalize_name
 from scaffolding.layouts import L4
 from support.copier_cli import TEMPLATE_DIR
 from support.models_dev_server import ModelsDevServer
-from support.scaffold import FIXTURE, MODELS_DEV_ID, PROVIDER, copier_env
+from support.scaffold import MODELS_DEV_ID, PROVIDER, copier_env
 from support.sdists import CACHE_DIR, extract_checkout
 from support.template_repo import snapshot_template
 
@@ -97,12 +97,6 @@ def test_the_three_methods_install_the_same_packages_the_template_needs():
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
     return snapshot_template(tmp_path_factory.mktemp("template") / "template")
-
-
-@pytest.fixture(scope="module")
-def models_dev():
-    with ModelsDevServer(FIXTURE) as server:
-        yield server
 
 
 def run(

@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 from scaffolding.layouts import layout_named
 from support.copier_cli import run_copier, tree_digest
-from support.models_dev_server import ModelsDevServer
-from support.scaffold import FIXTURE, copier_env, copy_args
+from support.scaffold import copier_env, copy_args
 from support.sdists import extract_checkout
 from support.template_repo import git, snapshot_template
 
@@ -22,12 +21,6 @@ from support.template_repo import git, snapshot_template
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
     return snapshot_template(tmp_path_factory.mktemp("template") / "template")
-
-
-@pytest.fixture(scope="module")
-def models_dev():
-    with ModelsDevServer(FIXTURE) as server:
-        yield server
 
 
 def committed_checkout(version: str, folder: Path) -> Path:
