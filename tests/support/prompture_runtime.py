@@ -6,25 +6,36 @@ import json
 import os
 import subprocess
 import sys
-import venv
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .cache_lock import exclusive
 from .sdists import CACHE_DIR
 
 
 def runtime_python(version: str) -> Path:
-    """Return a Python that has Prompture ``version``'s dependencies (a cached venv)."""
+    """Return a Python that has Prompture ``version``'s dependencies (a cached venv, built once).
+
+    Safe to call from several threads and processes at once. The venv is made by a
+    ``python -m venv`` child, never in this process: a venv copies the interpreter
+    into ``bin/``, and a file this process holds open for writing is inherited by
+    every child another thread forks meanwhile, which makes exec'ing that
+    interpreter fail with "Text file busy".
+    """
     folder = CACHE_DIR / "venvs" / f"prompture-{version}-py{sys.version_info.major}{sys.version_info.minor}"
     python = folder / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     ready = folder / ".ready"
-    if not ready.exists():
-        venv.create(folder, with_pip=True, clear=True)
-        subprocess.run(
-            [str(python), "-m", "pip", "install", "--quiet", f"prompture[toon]=={version}", "pytest", "pytest-asyncio"],
-            check=True,
-        )
-        ready.touch()
+    if ready.exists():
+        return python
+    with exclusive(folder.with_name(folder.name + ".lock")):
+        if not ready.exists():
+            subprocess.run([sys.executable, "-m", "venv", "--clear", str(folder)], check=True)
+            subprocess.run(
+                [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                 f"prompture[toon]=={version}", "pytest", "pytest-asyncio"],
+                check=True,
+            )
+            ready.touch()
     return python
 
 

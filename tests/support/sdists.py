@@ -10,7 +10,10 @@ import os
 import subprocess
 import sys
 import tarfile
+import tempfile
 from pathlib import Path
+
+from .cache_lock import exclusive
 
 CACHE_DIR = Path(os.environ.get("PTD_CACHE_DIR", Path.home() / ".cache" / "prompture-driver-template"))
 
@@ -19,13 +22,18 @@ def sdist_archive(version: str) -> Path:
     """Return the cached ``prompture-<version>.tar.gz``, downloading it once."""
     folder = CACHE_DIR / "sdists"
     archive = folder / f"prompture-{version}.tar.gz"
-    if not archive.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
-             f"prompture=={version}", "--dest", str(folder)],
-            check=True,
-        )
+    if archive.exists():
+        return archive
+    with exclusive(folder / f"prompture-{version}.lock"):
+        if not archive.exists():
+            # Into a scratch folder first, so a half-downloaded archive is never taken for a whole one.
+            with tempfile.TemporaryDirectory(dir=folder) as scratch:
+                subprocess.run(
+                    [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps",
+                     "--no-binary", ":all:", f"prompture=={version}", "--dest", scratch],
+                    check=True,
+                )
+                os.replace(Path(scratch) / archive.name, archive)
     return archive
 
 
