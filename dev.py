@@ -55,8 +55,19 @@ def default_checkout() -> Path:
         folder.mkdir(exist_ok=True)
         python = venv_python()
         subprocess.run(
-            [str(python), "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
-             f"prompture=={PROMPTURE_VERSION}", "--dest", str(folder)],
+            [
+                str(python),
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                f"prompture=={PROMPTURE_VERSION}",
+                "--dest",
+                str(folder),
+            ],
             check=True,
         )
         with tarfile.open(folder / f"prompture-{PROMPTURE_VERSION}.tar.gz") as archive:

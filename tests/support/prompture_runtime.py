@@ -31,8 +31,17 @@ def runtime_python(version: str) -> Path:
         if not ready.exists():
             subprocess.run([sys.executable, "-m", "venv", "--clear", str(folder)], check=True)
             subprocess.run(
-                [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                 f"prompture[toon]=={version}", "pytest", "pytest-asyncio"],
+                [
+                    str(python),
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    f"prompture[toon]=={version}",
+                    "pytest",
+                    "pytest-asyncio",
+                ],
                 check=True,
             )
             ready.touch()
@@ -56,6 +65,4 @@ def checkout_env(checkout: Path, home: Path, **extra: str) -> dict[str, str]:
 
 
 def run_python(python: Path, checkout: Path, code: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(python), "-c", code], cwd=checkout, env=env, capture_output=True, text=True, timeout=300
-    )
+    return subprocess.run([str(python), "-c", code], cwd=checkout, env=env, capture_output=True, text=True, timeout=300)

@@ -29,8 +29,20 @@ def sdist_archive(version: str) -> Path:
             # Into a scratch folder first, so a half-downloaded archive is never taken for a whole one.
             with tempfile.TemporaryDirectory(dir=folder) as scratch:
                 subprocess.run(
-                    [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps",
-                     "--no-binary", ":all:", f"prompture=={version}", "--dest", scratch],
+                    [
+                        sys.executable,
+                        "-m",
+                        "pip",
+                        "download",
+                        "--quiet",
+                        "--disable-pip-version-check",
+                        "--no-deps",
+                        "--no-binary",
+                        ":all:",
+                        f"prompture=={version}",
+                        "--dest",
+                        scratch,
+                    ],
                     check=True,
                 )
                 os.replace(Path(scratch) / archive.name, archive)
