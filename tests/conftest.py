@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "extensions"))
 
 from scaffolding import models_dev as models_dev_client  # noqa: E402
+from support import sdists  # noqa: E402
 from support.models_dev_server import ModelsDevServer  # noqa: E402
 
 MODELS_DEV_FIXTURE = Path(__file__).resolve().parent / "fixtures" / "models-dev.json"
@@ -56,10 +57,24 @@ def models_dev_env(models_dev_server, tmp_path, monkeypatch):
 # ── end of the models.dev block ────────────────────────────────────────────────
 
 
+# ── end-to-end tests: real Prompture sdists and runtimes ───────────────────────
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Before any fixture of ``item`` is set up: only e2e tests may fetch sdists or build runtimes."""
+    sdists.e2e_allowed = item.get_closest_marker("e2e") is not None
+
+
 # ── hostile input and faults (tests/test_hostile_*.py) ─────────────────────────
 
 
 def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "e2e: needs real Prompture sdists or per-release runtimes (downloaded once, cached); "
+        "`python3 dev.py test -m 'not e2e'` is the quick loop without them",
+    )
     config.addinivalue_line(
         "markers",
         "hostile(area, outcome): a hostile-input or fault case; the README's figures are counted from these "

@@ -36,6 +36,8 @@ from support.scaffold import (
 )
 from support.template_repo import git, snapshot_template
 
+pytestmark = pytest.mark.e2e  # needs Prompture sdists or runtimes (python3 dev.py test -m 'not e2e' skips it)
+
 PINS = {layout.name: layout.pin for layout in LAYOUTS}
 FIXTURE_MODELS = sorted(json.loads(FIXTURE.read_text())[MODELS_DEV_ID]["models"])
 

@@ -384,6 +384,7 @@ def test_rate_file_refuses_bad_input(acme):
         facts.rate_file_text({"provider": {}}, "m", 0, 0, "openai_compatible")
 
 
+@pytest.mark.e2e
 def test_prompture_reads_the_rate_file_as_intended(acme, tmp_path):
     """Prompture 1.15.1's own loaders: capabilities from every entry, the price only where we wrote one."""
     rates = tmp_path / "rates"

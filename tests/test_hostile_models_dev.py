@@ -40,6 +40,8 @@ from support.hostile import (
 from support.models_dev_server import ModelsDevServer
 from support.sdists import extract_checkout
 
+pytestmark = pytest.mark.e2e  # needs Prompture sdists or runtimes (python3 dev.py test -m 'not e2e' skips it)
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).parent / "fixtures" / "models-dev.json"
 WARNING = "prompture-driver-template: warning: "

@@ -41,6 +41,8 @@ from support.hostile import (
 )
 from support.sdists import extract_checkout
 
+pytestmark = pytest.mark.e2e  # needs Prompture sdists or runtimes (python3 dev.py test -m 'not e2e' skips it)
+
 FIXTURE = Path(__file__).parent / "fixtures" / "models-dev.json"
 refused = pytest.mark.hostile("questionnaire", "refused")
 kept = pytest.mark.hostile("questionnaire", "kept")

@@ -21,6 +21,8 @@ from scaffolding.layouts import (  # noqa: E402
 )
 from support.sdists import extract_checkout  # noqa: E402
 
+pytestmark = pytest.mark.e2e  # needs Prompture sdists or runtimes (python3 dev.py test -m 'not e2e' skips it)
+
 PINS = {"L4": "1.15.1", "L3": "1.0.57", "L2": "1.0.49", "L1": "1.0.12"}
 
 

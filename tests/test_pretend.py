@@ -17,6 +17,8 @@ from support.scaffold import copier_env, copy_args
 from support.sdists import extract_checkout
 from support.template_repo import git, snapshot_template
 
+pytestmark = pytest.mark.e2e  # needs Prompture sdists or runtimes (python3 dev.py test -m 'not e2e' skips it)
+
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:

@@ -20,7 +20,7 @@ from support.models_dev_server import ModelsDevServer
 from support.scaffold import FIXTURE
 from support.template_repo import snapshot_template
 
-pytestmark = pytest.mark.skipif(os.name == "nt", reason="the README's commands are for a POSIX shell")
+pytestmark = [pytest.mark.e2e, pytest.mark.skipif(os.name == "nt", reason="the README's commands need a POSIX shell")]
 
 
 def quick_start_lines() -> list[str]:

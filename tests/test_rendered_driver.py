@@ -24,6 +24,8 @@ from support.models_dev_server import ModelsDevServer
 from support.prompture_runtime import checkout_env, run_python, runtime_python, seed_models_dev_cache
 from support.sdists import extract_checkout
 
+pytestmark = pytest.mark.e2e  # needs Prompture sdists or runtimes (python3 dev.py test -m 'not e2e' skips it)
+
 VERSION = "1.15.1"
 FIXTURE = Path(__file__).parent / "fixtures" / "models-dev.json"
 PRICES = {model: facts["cost"] for model, facts in json.loads(FIXTURE.read_text())["acme-ai"]["models"].items()}

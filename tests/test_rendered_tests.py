@@ -38,6 +38,8 @@ from support.models_dev_server import ModelsDevServer
 from support.prompture_runtime import checkout_env, runtime_python, seed_models_dev_cache
 from support.sdists import extract_checkout
 
+pytestmark = pytest.mark.e2e  # needs Prompture sdists or runtimes (python3 dev.py test -m 'not e2e' skips it)
+
 FIXTURE = Path(__file__).parent / "fixtures" / "models-dev.json"
 L4_PIN = layouts.L4.pin  # 1.15.1
 STYLES = ("openai_compatible", "http", "custom_sdk")

@@ -39,6 +39,8 @@ from support.prompture_runtime import checkout_env, run_python, runtime_python, 
 from support.sdists import extract_checkout
 from support.template_repo import git, snapshot_template
 
+pytestmark = pytest.mark.e2e  # needs Prompture sdists or runtimes (python3 dev.py test -m 'not e2e' skips it)
+
 FIXTURE = Path(__file__).parent / "fixtures" / "models-dev.json"
 VERSION = "1.15.1"
 V1, V2 = "v1.0.0", "v2.0.0"

@@ -35,6 +35,8 @@ from scaffolding.edits import (  # noqa: E402
 from scaffolding.transaction import Transaction, TransactionError  # noqa: E402
 from support.sdists import extract_checkout  # noqa: E402
 
+pytestmark = pytest.mark.e2e  # needs Prompture sdists or runtimes (python3 dev.py test -m 'not e2e' skips it)
+
 VERSION = "1.15.1"
 WIRE = ROOT / "extensions" / "wire_checkout.py"
 PLUGINS = "prompture/plugins/builtins/__init__.py"

@@ -25,6 +25,8 @@ from support.prompture_runtime import checkout_env, run_python, runtime_python
 from support.scaffold import format_complaints
 from support.sdists import extract_checkout
 
+pytestmark = pytest.mark.e2e  # needs Prompture sdists or runtimes (python3 dev.py test -m 'not e2e' skips it)
+
 PINS = {layout.name: layout.pin for layout in LAYOUTS}
 OLD = ("L1", "L2", "L3")
 SETUP_PY_ERA = "0.0.33"  # the last release that declares its dependencies in setup.py (and has no async drivers)

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .cache_lock import exclusive
-from .sdists import CACHE_DIR
+from .sdists import CACHE_DIR, require_e2e_mark
 
 
 def runtime_python(version: str) -> Path:
@@ -22,6 +22,7 @@ def runtime_python(version: str) -> Path:
     every child another thread forks meanwhile, which makes exec'ing that
     interpreter fail with "Text file busy".
     """
+    require_e2e_mark(f"the Prompture {version} runtime")
     folder = CACHE_DIR / "venvs" / f"prompture-{version}-py{sys.version_info.major}{sys.version_info.minor}"
     python = folder / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     ready = folder / ".ready"

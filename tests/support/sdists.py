@@ -18,8 +18,20 @@ from .cache_lock import exclusive
 CACHE_DIR = Path(os.environ.get("PTD_CACHE_DIR", Path.home() / ".cache" / "prompture-driver-template"))
 
 
+# Set by conftest for each test: whether it is marked ``e2e``. The quick loop
+# (``-m "not e2e"``) must need no sdist or runtime, so an unmarked test that asks
+# for one fails here, naming the marker, instead of slowly downloading.
+e2e_allowed = True
+
+
+def require_e2e_mark(what: str) -> None:
+    if not e2e_allowed:
+        raise RuntimeError(f"this test uses {what}: mark it @pytest.mark.e2e (the quick loop skips those)")
+
+
 def sdist_archive(version: str) -> Path:
     """Return the cached ``prompture-<version>.tar.gz``, downloading it once."""
+    require_e2e_mark(f"the Prompture {version} sdist")
     folder = CACHE_DIR / "sdists"
     archive = folder / f"prompture-{version}.tar.gz"
     if archive.exists():
