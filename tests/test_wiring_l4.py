@@ -45,7 +45,22 @@ SETTINGS = "prompture/infra/settings.py"
 PROVIDER_ENV = "prompture/infra/provider_env.py"
 KEYS = "prompture/infra/provider_keys.py"
 BRANDS = "prompture/drivers/provider_branding.py"
-EDITED = (PLUGINS, DRIVERS, SETTINGS, PROVIDER_ENV, KEYS, BRANDS, "pyproject.toml", ".env.copy", "CLAUDE.md")
+README, ISSUE_TEMPLATE = "README.md", ".github/ISSUE_TEMPLATE/provider_driver_bug.yml"
+REFERENCE = ".claude/skills/add-driver/references/driver-template.md"
+EDITED = (
+    PLUGINS,
+    DRIVERS,
+    SETTINGS,
+    PROVIDER_ENV,
+    KEYS,
+    BRANDS,
+    "pyproject.toml",
+    ".env.copy",
+    "CLAUDE.md",
+    README,
+    ISSUE_TEMPLATE,
+    REFERENCE,
+)
 # provider_branding.py is left out: Prompture 1.15.1 ships it already failing `ruff format --check`.
 PY_EDITED = (PLUGINS, DRIVERS, SETTINGS, PROVIDER_ENV, KEYS)
 
@@ -209,11 +224,14 @@ def test_wires_each_step_in_the_files_own_style(pristine, checkout):
         "– dependencies: not applicable (api_style is openai_compatible: no SDK to depend on)",
         "✓ env template: .env.copy",
         "✓ CLAUDE.md driver list: CLAUDE.md",
+        f"✓ README provider table: {README}",
+        f"✓ issue template provider list: {ISSUE_TEMPLATE}",
+        f"✓ add-driver reference table: {REFERENCE}",
         "Rendered: prompture/drivers/nimbus_driver.py, prompture/drivers/async_nimbus_driver.py, "
         "prompture/infra/rates/nimbus.json, prompture/plugins/builtins/nimbus_plugin.py, .copier-answers.nimbus.yml",
         "Edited: prompture/plugins/builtins/__init__.py, prompture/drivers/__init__.py, prompture/infra/settings.py, "
         "prompture/infra/provider_env.py, prompture/infra/provider_keys.py, prompture/drivers/provider_branding.py, "
-        ".env.copy, CLAUDE.md",
+        f".env.copy, CLAUDE.md, {README}, {ISSUE_TEMPLATE}, {REFERENCE}",
     ]
 
     plugins = read(checkout, PLUGINS)
@@ -278,6 +296,18 @@ def test_wires_each_step_in_the_files_own_style(pristine, checkout):
     ) in read(checkout, BRANDS)
     assert read(checkout, "pyproject.toml") == read(pristine, "pyproject.toml")
 
+    # Lists of every provider: with the keyed providers of the full README table, before the local ones.
+    assert (
+        "| `cachibot` | `cachibot/openai/gpt-4o-mini` | Automatic |\n"
+        "| `nimbus` | `nimbus/nimbus-large` | Automatic |\n"
+        "| `lmstudio` |"
+    ) in read(checkout, README)
+    assert "        - zai\n        - nimbus\n        - other\n" in read(checkout, ISSUE_TEMPLATE)
+    reference = "| Nimbus AI | `nimbus_driver.py` | `httpx` | API key + endpoint | — |\n"
+    assert "| OpenRouter | `openrouter_driver.py` | `requests` | API key | `openrouter` |\n" + reference in read(
+        checkout, REFERENCE
+    )
+
 
 def test_user_content_is_kept_byte_for_byte(pristine, checkout):
     answers = prepare(checkout)
@@ -314,6 +344,9 @@ def test_second_run_changes_no_byte(checkout):
         "– dependencies: not applicable (api_style is openai_compatible: no SDK to depend on)",
         "= env template: already there",
         "= CLAUDE.md driver list: already there",
+        "= README provider table: already there",
+        "= issue template provider list: already there",
+        "= add-driver reference table: already there",
         "Rendered: prompture/drivers/nimbus_driver.py, prompture/drivers/async_nimbus_driver.py, "
         "prompture/infra/rates/nimbus.json, prompture/plugins/builtins/nimbus_plugin.py, .copier-answers.nimbus.yml",
         "Edited: nothing (every edit was already there)",

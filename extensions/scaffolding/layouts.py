@@ -171,7 +171,16 @@ class Layout:
         }
 
 
-_DOCS = {"pyproject": "pyproject.toml", "env": ".env.copy", "claude_md": "CLAUDE.md"}
+_DOCS = {
+    "pyproject": "pyproject.toml",
+    "env": ".env.copy",
+    "claude_md": "CLAUDE.md",
+    # Lists of every provider (wiring/provider_lists.py); a release without the file skips the step.
+    "readme": "README.md",
+    "issue_template": ".github/ISSUE_TEMPLATE/provider_driver_bug.yml",
+    "driver_reference": ".claude/skills/add-driver/references/driver-template.md",
+}
+PROVIDER_LISTS = ("readme", "issue_template", "driver_reference")
 _RENDERED_INFRA = {
     "driver": "prompture/drivers/{provider}_driver.py",
     "async_driver": "prompture/drivers/async_{provider}_driver.py",
@@ -219,6 +228,7 @@ L4 = Layout(
         "pyproject",
         "env",
         "claude_md",
+        *PROVIDER_LISTS,
     ),
     driver=DriverFacts(**{**_INFRA_DRIVER.__dict__, "cost_cached_tokens": True}),
     wired=True,
@@ -249,7 +259,7 @@ L3 = Layout(
     rendered=_frozen(_RENDERED_INFRA),
     drivers_dir="prompture/drivers",
     provider_sources=("prompture/drivers/provider_descriptors.py",),
-    steps=("descriptors", "drivers", "settings", "provider_env", "pyproject", "env", "claude_md"),
+    steps=("descriptors", "drivers", "settings", "provider_env", "pyproject", "env", "claude_md", *PROVIDER_LISTS),
     driver=DriverFacts(**{**_INFRA_DRIVER.__dict__, "cost_cached_tokens": True}),
     wired=True,
 )
@@ -304,6 +314,7 @@ L2 = Layout(
         "pyproject",
         "env",
         "claude_md",
+        *PROVIDER_LISTS,
     ),
     driver=_INFRA_DRIVER,
     discovery_value="cfg_value",
@@ -357,6 +368,7 @@ L1 = Layout(
         "pyproject",
         "env",
         "claude_md",
+        *PROVIDER_LISTS,
     ),
     driver=_FLAT_DRIVER,
     discovery_value="settings_or_getenv",

@@ -12,6 +12,10 @@ run changes no byte. Steps are looked up by the names the layout lists (``Layout
     settings.py      the provider's Settings fields
     dependencies.py  a custom SDK in pyproject.toml
     docs.py          .env.copy and CLAUDE.md
+    extras.py        optional places of later layouts (ProviderEnvironment, name map, key check, brand)
+    provider_lists.py  lists of every provider: README table, issue template, add-driver reference
+    catalogue.py     the rate file and model_rates
+    discovery.py     model discovery
     runner.py        STEPS, the all-or-nothing run and the task's command line
 """
 

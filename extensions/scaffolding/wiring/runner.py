@@ -18,6 +18,7 @@ from .discovery import step_discovery, step_list_models_kwargs
 from .docs import step_claude_md, step_env
 from .exports import step_drivers, step_package_exports
 from .extras import step_brand, step_key_check, step_name_map, step_provider_env
+from .provider_lists import step_driver_reference, step_issue_template, step_readme_providers
 from .registry import (
     step_async_driver_map,
     step_async_registry,
@@ -50,6 +51,9 @@ STEPS: dict[str, Callable[[Context], StepResult]] = {
     "pyproject": step_pyproject,
     "env": step_env,
     "claude_md": step_claude_md,
+    "readme": step_readme_providers,  # each of these three is skipped where the file or list is absent
+    "issue_template": step_issue_template,
+    "driver_reference": step_driver_reference,
 }
 
 
