@@ -176,7 +176,7 @@ class CheckoutExtension(Extension):
 
     @staticmethod
     def _renders(name: str, kind: str) -> bool:
-        """Whether the layout has a place for the rendered file ``kind`` ("rates", "plugin", ...)."""
+        """Whether the layout has a place for the rendered file ``kind`` ("rates", ...)."""
         return kind in CheckoutExtension._layout_facts(name)["renders"]
 
     @staticmethod

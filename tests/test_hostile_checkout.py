@@ -56,7 +56,13 @@ SETTINGS = "prompture/infra/settings.py"
 PROVIDER_ENV = "prompture/infra/provider_env.py"
 BRANDS = "prompture/drivers/provider_branding.py"
 #: (A custom SDK with only an API key gets no default key-check URL: provider_keys.py is not edited.)
-EDITED = (PLUGINS, DRIVERS, SETTINGS, PROVIDER_ENV, BRANDS, "pyproject.toml", ".env.copy", "CLAUDE.md")
+EXTRAS_FAMILY = "prompture/plugins/builtins/extras_plugin.py"  # where a custom SDK's descriptor goes
+LISTS = (
+    "README.md",
+    ".github/ISSUE_TEMPLATE/provider_driver_bug.yml",
+    ".claude/skills/add-driver/references/driver-template.md",
+)
+EDITED = (EXTRAS_FAMILY, DRIVERS, SETTINGS, PROVIDER_ENV, BRANDS, "pyproject.toml", ".env.copy", "CLAUDE.md", *LISTS)
 OPENAI_STYLE = {"provider": "acme", "models_dev_provider": "acme-ai"}
 SDK_STYLE = {
     **OPENAI_STYLE,
@@ -276,11 +282,16 @@ REFUSALS: dict[str, tuple[Callable[[Path], None], dict, str, tuple[str, ...]]] =
     "claude-md-not-utf8": (_not_utf8("CLAUDE.md"), OPENAI_STYLE, "provider", ("CLAUDE.md: is not UTF-8 text",)),
     # Read-only: each file the wiring edits, and a folder a file is rendered into.
     **{
-        f"read-only-{Path(rel).name if rel != PLUGINS else 'plugins-init'}": (
+        f"read-only-{Path(rel).name}": (
             _read_only(rel),
-            SDK_STYLE if rel == "pyproject.toml" else OPENAI_STYLE,
+            SDK_STYLE if rel in ("pyproject.toml", EXTRAS_FAMILY) else OPENAI_STYLE,
             # The optional L4 places are dry-run at the last question that wires them, "brand".
-            {"pyproject.toml": "default_model", PROVIDER_ENV: "brand", BRANDS: "brand"}.get(rel, "provider"),
+            {
+                "pyproject.toml": "default_model",
+                EXTRAS_FAMILY: "default_model",
+                PROVIDER_ENV: "brand",
+                BRANDS: "brand",
+            }.get(rel, "provider"),
             (rel, "read-only, but the wiring must edit it"),
         )
         for rel in EDITED

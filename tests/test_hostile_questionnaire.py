@@ -112,7 +112,6 @@ REFUSED = [
     ("provider", "ollama", 'Prompture already has a provider "ollama"'),
     ("provider", "lmstudio", 'Prompture already has a provider "lmstudio"'),
     ("provider", "async_moonshot", "prompture/drivers/async_moonshot_driver.py already exists"),
-    ("provider", "local", "prompture/plugins/builtins/local_plugin.py already exists"),
     ("provider", "cerebras", "prompture/infra/rates/cerebras.json already exists"),
     ("class_prefix", "", PREFIX_RULE),
     ("class_prefix", "acme", PREFIX_RULE),
@@ -125,8 +124,6 @@ REFUSED = [
     ("class_prefix", "Moonshot", "AsyncMoonshotDriver, MoonshotDriver already exists in prompture/drivers"),
     ("class_prefix", "OpenAI", "AsyncOpenAIDriver, OpenAIDriver already exists in prompture/drivers"),
     ("class_prefix", "Async", "AsyncDriver already exists in prompture/drivers"),
-    ("class_prefix", "Cloud", "CloudPlugin already exists in prompture/plugins/builtins/__init__.py"),
-    ("class_prefix", "Local", "LocalPlugin already exists in prompture/plugins/builtins/__init__.py"),
     ("display_name", "", "display_name must not be empty"),
     ("display_name", "   ", "display_name must not be empty"),
     ("display_name", "Acme\nAI", LINE_RULE),
@@ -257,6 +254,9 @@ ACCEPTED = [
     ("sdk_min_version", "1"),
     ("sdk_min_version", "2!1.0rc1.post2.dev3"),
     ("sdk_min_version", "v1.2"),
+    # No plugin module or class is rendered (the provider joins a family plugin): these names are free.
+    ("provider", "local"),
+    ("class_prefix", "Cloud"),
     ("sdk_package", "acme-sdk"),
     ("sdk_package", "Acme.SDK_2"),
     ("sdk_import", "acme.sdk.v1"),
@@ -319,9 +319,9 @@ COPIER_CASES = [
     ("provider", "Acme", {}),
     ("provider", "class", {}),
     ("provider", "openai", {}),
-    ("provider", "local", {}),
+    ("provider", "cerebras", {}),
     ("class_prefix", "Moonshot", OPENAI_STYLE),
-    ("class_prefix", "Cloud", OPENAI_STYLE),
+    ("class_prefix", "Async", OPENAI_STYLE),
     ("display_name", "Acme\nAI", OPENAI_STYLE),
     ("api_key_env", "ACME=KEY", OPENAI_STYLE),
     ("api_key_env", "OPENAI_API_KEY", OPENAI_STYLE),
@@ -626,8 +626,6 @@ def test_any_answer_is_refused_or_renders_exactly(pristine, jinja, catalogue, ge
         assert (driver["_DEFAULT_ENDPOINT"], driver["_ENDPOINT_ENV"]) == (answers["endpoint"], answers["endpoint_env"])
     if sdk:
         assert driver["_SDK_IMPORT"] == answers["sdk_import"]
-    plugin = call_keywords(files[f"prompture/plugins/builtins/{provider}_plugin.py"], "ProviderDescriptor")
-    assert (plugin["name"], plugin["display_name"]) == (provider, answers["display_name"])
     assert answers["default_model"] in json.loads(files[f"prompture/infra/rates/{provider}.json"])
     example = call_keywords(files[f"examples/{provider}_example.py"], "extract_and_jsonify")
     assert example["model_name"] == f"{provider}/{answers['default_model']}"

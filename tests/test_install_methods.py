@@ -188,11 +188,12 @@ def test_install_method_copies_and_wires_a_driver(method, tmp_path, template, mo
     wiring = [line for line in result.stdout.splitlines() if line[:2] in ("✓ ", "= ", "– ", "✗ ")]
     assert len(wiring) == len(L4.steps), output
     assert not [line for line in wiring if line.startswith(("✗", "="))], output
-    registry = L4.path("plugins")
-    assert f"✓ plugin registry: {registry}" in wiring, output
+    registry = L4.path("openai_compatible_family")
+    assert f"✓ plugin family: {registry}" in wiring, output
     for kind in L4.rendered:
         assert (checkout / L4.rendered_path(kind, PROVIDER)).is_file(), f"{L4.rendered_path(kind, PROVIDER)}\n{output}"
     assert (checkout / f".copier-answers.{PROVIDER}.yml").is_file(), output
     registry_text = (checkout / registry).read_text(encoding="utf-8")
-    assert f"from .{PROVIDER}_plugin import AcmePlugin" in registry_text
-    assert "AcmePlugin()" in registry_text
+    assert (
+        f'        descs.append(\n            ProviderDescriptor(\n                name="{PROVIDER}",' in registry_text
+    )

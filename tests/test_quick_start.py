@@ -64,17 +64,17 @@ def test_the_quick_start_works_as_written(tmp_path):
         unchanged = subprocess.run(["git", "status", "--porcelain"], cwd=checkout, capture_output=True, text=True)
         assert unchanged.stdout == ""
         assert "Wiring preview (--pretend: nothing was written)" in previewed.stderr
-        assert "+from .stepfun_plugin import StepfunPlugin\n" in previewed.stderr
+        assert '+                name="stepfun",\n' in previewed.stderr
 
         done = bash(f"{real}\n{look}", clone, env)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     out = done.stdout
     assert "Prompture layout: L4 'plugins' (1.1.1 – 1.15.x)" in out
-    assert "✓ plugin registry: prompture/plugins/builtins/__init__.py" in out
-    assert "Edited: prompture/plugins/builtins/__init__.py, " in out
+    assert "✓ plugin family: prompture/plugins/builtins/openai_compatible_plugin.py" in out
+    assert "Edited: prompture/plugins/builtins/openai_compatible_plugin.py, " in out
     assert "    python -m pytest tests/test_stepfun_driver.py -q" in done.stderr
     status = out.splitlines()[-30:]
-    assert " M prompture/plugins/builtins/__init__.py" in status
+    assert " M prompture/plugins/builtins/openai_compatible_plugin.py" in status
     assert "?? prompture/drivers/stepfun_driver.py" in status
     answers = (checkout / ".copier-answers.stepfun.yml").read_text(encoding="utf-8")
     assert "models_dev_provider: stepfun\n" in answers

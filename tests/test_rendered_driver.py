@@ -218,7 +218,6 @@ def test_rendered_files_are_ruff_clean(rendered):
     files = [
         "prompture/drivers/acme_driver.py",
         "prompture/drivers/async_acme_driver.py",
-        "prompture/plugins/builtins/acme_plugin.py",
         "examples/acme_example.py",
     ]
     for command in (["check"], ["format", "--check"]):

@@ -353,7 +353,7 @@ def test_update_pretend_writes_nothing_and_previews_the_wiring(history):
     assert_ok(history.pretend)
     assert history.pretend_digest_after == history.pretend_digest_before
     assert "Wiring preview (--pretend: nothing was written)" in history.pretend.stderr
-    assert "= plugin registry: already there" in history.pretend.stderr
+    assert "= plugin family: already there" in history.pretend.stderr
     assert "copier update --trust" not in history.pretend.stderr  # the preview replaces the next steps
 
 
@@ -378,7 +378,7 @@ def test_added_wiring_step_runs_once_per_provider_and_only_in_the_checkout(histo
     assert history.acme_update.stdout.count("✓ CLAUDE.md mark for acme") == 1
     assert history.second_updates["acme"].stdout.count("= CLAUDE.md mark for acme: already there") == 1
     for result in (history.acme_update, history.nimbus_update, *history.second_updates.values()):
-        assert result.stdout.count("= plugin registry: already there") == 1  # the L4 wiring, likewise
+        assert result.stdout.count("= plugin family: already there") == 1  # the L4 wiring, likewise
     # The L4 wiring edits are not duplicated either.
     assert sum("acme" in line and "prompture/drivers/" in line for line in claude) == 1
     settings = (history.checkout / "prompture/infra/settings.py").read_text(encoding="utf-8")

@@ -40,6 +40,7 @@ pytestmark = pytest.mark.e2e  # needs Prompture sdists or runtimes (python3 dev.
 VERSION = "1.15.1"
 WIRE = ROOT / "extensions" / "wire_checkout.py"
 PLUGINS = "prompture/plugins/builtins/__init__.py"
+FAMILY = "prompture/plugins/builtins/openai_compatible_plugin.py"  # nimbus is an OpenAI-compatible API
 DRIVERS = "prompture/drivers/__init__.py"
 SETTINGS = "prompture/infra/settings.py"
 PROVIDER_ENV = "prompture/infra/provider_env.py"
@@ -48,7 +49,7 @@ BRANDS = "prompture/drivers/provider_branding.py"
 README, ISSUE_TEMPLATE = "README.md", ".github/ISSUE_TEMPLATE/provider_driver_bug.yml"
 REFERENCE = ".claude/skills/add-driver/references/driver-template.md"
 EDITED = (
-    PLUGINS,
+    FAMILY,
     DRIVERS,
     SETTINGS,
     PROVIDER_ENV,
@@ -62,7 +63,7 @@ EDITED = (
     REFERENCE,
 )
 # provider_branding.py is left out: Prompture 1.15.1 ships it already failing `ruff format --check`.
-PY_EDITED = (PLUGINS, DRIVERS, SETTINGS, PROVIDER_ENV, KEYS)
+PY_EDITED = (FAMILY, DRIVERS, SETTINGS, PROVIDER_ENV, KEYS)
 
 BASE_ANSWERS = {
     "_commit": "v0.1.0",
@@ -135,29 +136,6 @@ def render_standins(root: Path, provider: str, prefix: str) -> None:
             kind="async ", base_module="async_base", base="AsyncDriver", cls=f"Async{prefix}Driver", async_="async "
         )
     )
-    plugin = f'''\
-        """Stand-in plugin for the wiring tests."""
-
-        from __future__ import annotations
-
-        from ...drivers.provider_descriptors import ProviderDescriptor
-        from ..base import ProviderPlugin
-        from ._aliases import _llm
-
-
-        class {prefix}Plugin(ProviderPlugin):
-            name = "{provider}_builtin"
-            version = "1.0.0"
-
-            def descriptors(self) -> list[ProviderDescriptor]:
-                kwargs = {{"api_key": "{provider}_api_key", "endpoint": "{provider}_endpoint"}}
-                llm = _llm(
-                    "{provider}_driver", "{prefix}Driver", "async_{provider}_driver", "Async{prefix}Driver",
-                    kwargs, "{provider}_model",
-                )
-                return [ProviderDescriptor(name="{provider}", **llm, is_configured_check="{provider}_api_key")]
-        '''
-    (root / "prompture" / "plugins" / "builtins" / f"{provider}_plugin.py").write_text(textwrap.dedent(plugin))
     (root / "prompture" / "infra" / "rates" / f"{provider}.json").write_text("{}\n")
 
 
@@ -214,7 +192,7 @@ def test_wires_each_step_in_the_files_own_style(pristine, checkout):
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         "Prompture layout: L4 'plugins' (1.1.1 – 1.15.x)",
-        "✓ plugin registry: prompture/plugins/builtins/__init__.py",
+        f"✓ plugin family: {FAMILY}",
         "✓ driver exports: prompture/drivers/__init__.py",
         "✓ settings: prompture/infra/settings.py",
         "✓ provider environment: prompture/infra/provider_env.py",
@@ -228,17 +206,42 @@ def test_wires_each_step_in_the_files_own_style(pristine, checkout):
         f"✓ issue template provider list: {ISSUE_TEMPLATE}",
         f"✓ add-driver reference table: {REFERENCE}",
         "Rendered: prompture/drivers/nimbus_driver.py, prompture/drivers/async_nimbus_driver.py, "
-        "prompture/infra/rates/nimbus.json, prompture/plugins/builtins/nimbus_plugin.py, .copier-answers.nimbus.yml",
-        "Edited: prompture/plugins/builtins/__init__.py, prompture/drivers/__init__.py, prompture/infra/settings.py, "
+        "prompture/infra/rates/nimbus.json, .copier-answers.nimbus.yml",
+        f"Edited: {FAMILY}, prompture/drivers/__init__.py, prompture/infra/settings.py, "
         "prompture/infra/provider_env.py, prompture/infra/provider_keys.py, prompture/drivers/provider_branding.py, "
         f".env.copy, CLAUDE.md, {README}, {ISSUE_TEMPLATE}, {REFERENCE}",
     ]
 
-    plugins = read(checkout, PLUGINS)
-    assert "from .local_plugin import LocalPlugin\nfrom .nimbus_plugin import NimbusPlugin\n" in plugins
-    assert "    CodingAgentPlugin(),\n    NimbusPlugin(),\n]\n" in plugins
-    names = all_names(plugins)
-    assert names[names.index("LocalPlugin") + 1] == "NimbusPlugin"
+    assert read(checkout, PLUGINS) == read(pristine, PLUGINS)  # the family is registered already
+    family = read(checkout, FAMILY)
+    # After the last named provider (Z.ai), before the generic router, in the built-ins' own shape.
+    assert (
+        "        descs.append(zai_desc)\n"
+        "\n"
+        "        # Nimbus AI\n"
+        '        nimbus_kw = {"api_key": "nimbus_api_key", "endpoint": "nimbus_endpoint"}\n'
+        "        descs.append(\n"
+        "            ProviderDescriptor(\n"
+        '                name="nimbus",\n'
+        "                **_llm(\n"
+        '                    "nimbus_driver",\n'
+        '                    "NimbusDriver",\n'
+        '                    "async_nimbus_driver",\n'
+        '                    "AsyncNimbusDriver",\n'
+        "                    nimbus_kw,\n"
+        '                    "nimbus_model",\n'
+        "                ),\n"
+        '                display_name="Nimbus AI",\n'
+        '                is_configured_check="nimbus_api_key",\n'
+        "                list_models_kwargs=[\n"
+        '                    ("api_key", "nimbus_api_key", "NIMBUS_API_KEY"),\n'
+        '                    ("endpoint", "nimbus_endpoint", "NIMBUS_ENDPOINT"),\n'
+        "                ],\n"
+        "            )\n"
+        "        )\n"
+        "\n"
+        "        # Generic OpenAI-compatible profile router\n"
+    ) in family
 
     drivers = read(checkout, DRIVERS)
     assert (
@@ -334,7 +337,7 @@ def test_second_run_changes_no_byte(checkout):
     assert digest(checkout) == after_first
     assert second.stdout.splitlines() == [
         "Prompture layout: L4 'plugins' (1.1.1 – 1.15.x)",
-        "= plugin registry: already there",
+        "= plugin family: already there",
         "= driver exports: already there",
         "= settings: already there",
         "= provider environment: already there",
@@ -348,7 +351,7 @@ def test_second_run_changes_no_byte(checkout):
         "= issue template provider list: already there",
         "= add-driver reference table: already there",
         "Rendered: prompture/drivers/nimbus_driver.py, prompture/drivers/async_nimbus_driver.py, "
-        "prompture/infra/rates/nimbus.json, prompture/plugins/builtins/nimbus_plugin.py, .copier-answers.nimbus.yml",
+        "prompture/infra/rates/nimbus.json, .copier-answers.nimbus.yml",
         "Edited: nothing (every edit was already there)",
     ]
 
@@ -418,6 +421,34 @@ def test_custom_env_names_are_read_by_settings_from_env_and_dotenv(checkout):
     assert "NIMBUS_API_KEY" not in env
 
 
+@pytest.mark.parametrize(
+    ("changes", "family"),
+    [
+        ({"auth": "endpoint", "api_key_env": None}, "local_plugin.py"),
+        ({"api_style": "http"}, "extras_plugin.py"),
+        (
+            {
+                "api_style": "custom_sdk",
+                "sdk_package": "nimbus-sdk",
+                "sdk_min_version": "1.0",
+                "sdk_import": "nimbus_sdk",
+            },
+            "extras_plugin.py",
+        ),
+    ],
+    ids=["endpoint-only", "http", "custom-sdk"],
+)
+def test_each_kind_of_provider_joins_its_family(pristine, checkout, changes, family):
+    answers = prepare(checkout, **changes)
+    result = wire(checkout, answers)
+    assert result.returncode == 0, result.stderr
+    builtins = "prompture/plugins/builtins/"
+    assert f"✓ plugin family: {builtins}{family}" in result.stdout.splitlines()
+    assert 'name="nimbus"' in read(checkout, builtins + family)
+    others = {"openai_compatible_plugin.py", "local_plugin.py", "extras_plugin.py", "__init__.py"} - {family}
+    assert all(read(checkout, builtins + other) == read(pristine, builtins + other) for other in others)
+
+
 @pytest.mark.parametrize("lazy", [True, False], ids=["lazy-extra", "eager-dependency"])
 def test_custom_sdk_dependency_keeps_pyproject_formatting(pristine, checkout, lazy):
     try:
@@ -460,7 +491,7 @@ def test_custom_sdk_dependency_keeps_pyproject_formatting(pristine, checkout, la
         ("CLAUDE.md", "- **`prompture/drivers/`**", "- **`prompture/backends/`**", "prompture/drivers/"),
         ("CLAUDE.md", "cachibot, …)", "cachibot and more)", "driver list"),
         (SETTINGS, "_model: str", "_default_model: str", "provider block in class Settings"),
-        (PLUGINS, "BUILTIN_PLUGINS", "BUILTIN_PROVIDERS", "BUILTIN_PLUGINS"),
+        (FAMILY, "descs.append(", "descs.extend(", "descriptors(self)"),
         (DRIVERS, "__all__ = [", "__exports__ = [", "__all__"),
         (PROVIDER_ENV, "class ProviderEnvironment:", "class ProviderEnv:", "ProviderEnvironment"),
         (DRIVERS, "PROVIDER_NAME_MAP: dict[str, str] = {", "PROVIDER_NAME_MAP: dict = {} or {", "PROVIDER_NAME_MAP"),
@@ -468,7 +499,7 @@ def test_custom_sdk_dependency_keeps_pyproject_formatting(pristine, checkout, la
         (BRANDS, "PROVIDER_BRANDS: dict", "BRANDS: dict", "PROVIDER_BRANDS"),
     ],
     ids=[
-        "env-provider-list", "claude-bullet", "claude-driver-list", "settings-blocks", "plugin-list", "drivers-all",
+        "env-provider-list", "claude-bullet", "claude-driver-list", "settings-blocks", "plugin-family", "drivers-all",
         "provider-environment", "name-map", "key-checks", "brands",
     ],
 )  # fmt: skip
@@ -489,7 +520,7 @@ def test_a_missing_anchor_fails_and_changes_nothing(checkout, rel, old, new, nam
 def test_a_read_only_file_rolls_back_the_files_already_written(checkout):
     answers = prepare(checkout)
     before = digest(checkout)
-    written_first = checkout / PLUGINS
+    written_first = checkout / FAMILY
     mtime = written_first.stat().st_mtime_ns
     claude = checkout / "CLAUDE.md"  # the last file written
     claude.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
@@ -500,17 +531,17 @@ def test_a_read_only_file_rolls_back_the_files_already_written(checkout):
     assert result.returncode == 1
     assert "CLAUDE.md" in result.stderr and "read-only" in result.stderr, result.stderr
     assert digest(checkout) == before  # same bytes everywhere, no temporary files left
-    # The plugin registry was written, then restored (not merely skipped): the rollback ran.
+    # The family plugin was written, then restored (not merely skipped): the rollback ran.
     assert written_first.stat().st_mtime_ns != mtime
 
 
 def test_a_missing_rendered_module_fails_before_any_edit(checkout):
     answers = prepare(checkout)
-    (checkout / "prompture/plugins/builtins/nimbus_plugin.py").unlink()
+    (checkout / "prompture/drivers/async_nimbus_driver.py").unlink()
     before = digest(checkout)
     result = wire(checkout, answers)
     assert result.returncode == 1
-    assert "prompture/plugins/builtins/nimbus_plugin.py" in result.stderr and "NimbusPlugin" in result.stderr
+    assert "prompture/drivers/async_nimbus_driver.py" in result.stderr and "AsyncNimbusDriver" in result.stderr
     assert digest(checkout) == before
 
 
@@ -529,7 +560,7 @@ def test_bad_answers_are_refused(checkout):
 
 def test_a_file_changed_while_wiring_is_refused(checkout):
     tx = Transaction(checkout)
-    tx.stage(PLUGINS, tx.text(PLUGINS) + "# one\n")
+    tx.stage(FAMILY, tx.text(FAMILY) + "# one\n")
     tx.stage("CLAUDE.md", tx.text("CLAUDE.md") + "two\n")
     (checkout / "CLAUDE.md").write_text(read(checkout, "CLAUDE.md") + "someone else\n", encoding="utf-8")
     before = digest(checkout)
@@ -597,9 +628,9 @@ def test_the_wired_checkout_imports_and_builds_the_driver(pristine, checkout, tm
         """
         from prompture import NimbusDriver
         from prompture.drivers import AsyncNimbusDriver, get_async_driver_for_model, get_driver_for_model
-        from prompture.plugins.builtins import BUILTIN_PLUGINS
+        from prompture.drivers.provider_descriptors import PROVIDER_DESCRIPTOR_MAP
 
-        assert type(BUILTIN_PLUGINS[-1]).__name__ == "NimbusPlugin"
+        assert PROVIDER_DESCRIPTOR_MAP["nimbus"].display_name == "Nimbus AI"
         driver = get_driver_for_model("nimbus/nimbus-mini")
         assert isinstance(driver, NimbusDriver), driver
         print(driver.model, driver.api_key, driver.endpoint)

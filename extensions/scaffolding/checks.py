@@ -17,7 +17,7 @@ from packaging.version import InvalidVersion, Version
 from .layouts import LayoutError, detect_layout, existing_driver_classes, existing_providers
 from .replay import is_replayed_questionnaire
 
-# Longer names make ruff format re-wrap generated lines such as `class XPlugin(ProviderPlugin):`.
+# Longer names make ruff format re-wrap generated lines such as `class AsyncXDriver(CostMixin, AsyncDriver):`.
 MAX_NAME_LENGTH = 40
 _PROVIDER = re.compile(r"[a-z][a-z0-9_]*")
 _CLASS_PREFIX = re.compile(r"[A-Z][A-Za-z0-9]*")
@@ -266,21 +266,18 @@ def _writable_by_mode(path: Path) -> bool:
 
 
 def _bound_name_clash(checkout: Path, prefix: str) -> tuple[str, str] | None:
-    """A class name the render adds (``<prefix>Driver``, ``Async<prefix>Driver``, ``<prefix>Plugin``)
-    that a module the wiring imports it into already binds, as (name, file)."""
+    """A class name the render adds (``<prefix>Driver``, ``Async<prefix>Driver``) that a module the wiring
+    imports it into already binds, as (name, file)."""
     import ast
 
     try:
         layout = detect_layout(checkout)
     except LayoutError:
         return None
-    new = {f"{prefix}Driver", f"Async{prefix}Driver", f"{prefix}Plugin"}
-    # The packages the wiring imports the classes into, then the plugin modules beside the registry.
-    files = [layout.files[step] for step in ("plugins", "drivers") if step in layout.files]
+    new = {f"{prefix}Driver", f"Async{prefix}Driver"}
+    # The packages the wiring imports the classes into.
+    files = [layout.files[step] for step in ("drivers",) if step in layout.files]
     files.append("prompture/__init__.py")
-    if "plugins" in layout.files:
-        folder = checkout / layout.files["plugins"]
-        files += sorted(p.relative_to(checkout).as_posix() for p in folder.parent.glob("*.py"))
     for rel in dict.fromkeys(files):
         try:
             tree = ast.parse((checkout / rel).read_text(encoding="utf-8"))

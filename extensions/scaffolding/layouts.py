@@ -197,13 +197,19 @@ L4 = Layout(
     markers=(
         Marker("prompture/plugins/builtins/__init__.py", "BUILTIN_PLUGINS"),
         Marker("prompture/plugins/base.py", "class ProviderPlugin"),
+        Marker("prompture/plugins/builtins/openai_compatible_plugin.py", "def descriptors("),
+        Marker("prompture/plugins/builtins/local_plugin.py", "def descriptors("),
+        Marker("prompture/plugins/builtins/extras_plugin.py", "def descriptors("),
         Marker("prompture/drivers/provider_descriptors.py", "class ProviderDescriptor"),
         Marker("prompture/drivers/__init__.py", "__all__"),
         Marker("prompture/infra/settings.py", "class Settings("),
     ),
     files=_frozen(
         {
-            "plugins": "prompture/plugins/builtins/__init__.py",
+            # The provider joins one family plugin (wiring/registry.py: family_plugin), as the built-ins do.
+            "openai_compatible_family": "prompture/plugins/builtins/openai_compatible_plugin.py",
+            "local_family": "prompture/plugins/builtins/local_plugin.py",
+            "extras_family": "prompture/plugins/builtins/extras_plugin.py",
             "drivers": "prompture/drivers/__init__.py",
             "settings": "prompture/infra/settings.py",
             # Optional places (wiring/extras.py), each asked; a release without the file skips its step.
@@ -214,11 +220,11 @@ L4 = Layout(
             **_DOCS,
         }
     ),
-    rendered=_frozen({**_RENDERED_INFRA, "plugin": "prompture/plugins/builtins/{provider}_plugin.py"}),
+    rendered=_frozen(_RENDERED_INFRA),
     drivers_dir="prompture/drivers",
     provider_sources=("prompture/plugins/builtins/*.py",),
     steps=(
-        "plugins",
+        "family_plugin",
         "drivers",
         "settings",
         "provider_env",

@@ -10,11 +10,11 @@ from ..edits import (
     AnchorNotFound,
     Brackets,
     function_def,
+    imports_name,
     insert_item,
     insert_lines,
     layout,
     statement_indent,
-    top_level_assignment,
 )
 from ..pyliteral import py_str
 from .answers import Answers
@@ -23,32 +23,11 @@ from .context import (
     StepResult,
     dict_literal,
     ensure_import,
-    ensure_in_all,
     finish,
     parse,
     restore_hint,
     ruff_line_length,
 )
-
-
-def step_plugins(ctx: Context) -> StepResult:
-    """Import the provider's plugin, append an instance to BUILTIN_PLUGINS, export its name."""
-    path = ctx.layout.path("plugins")
-    plugin = f"{ctx.answers.class_prefix}Plugin"
-    text = ensure_import(ctx.tx.text(path), path, f"{ctx.answers.provider}_plugin", plugin, ruff_line_length(ctx.root))
-    tree = parse(text, path)
-    assignment = top_level_assignment(tree, "BUILTIN_PLUGINS")
-    if assignment is None or not isinstance(assignment.value, ast.List):
-        raise AnchorNotFound(path, "the list 'BUILTIN_PLUGINS: list[ProviderPlugin] = [...]'", restore_hint(path))
-    listed = any(
-        isinstance(item, ast.Call) and isinstance(item.func, ast.Name) and item.func.id == plugin
-        for item in assignment.value.elts
-    )
-    if not listed:
-        text = insert_item(text, assignment.value, len(assignment.value.elts), f"{plugin}()")
-    text = ensure_in_all(text, path, plugin)
-    return finish(ctx, "plugin registry", path, text)
-
 
 # ── L1, L2: register_driver(...) calls and the PROVIDER_DRIVER_MAP dicts ──────
 
@@ -171,6 +150,7 @@ _SECTION = re.compile(r"[ \t]*# ── .* ─+$")
 
 
 def _describes(function: ast.FunctionDef, provider: str) -> bool:
+    """Whether a ``ProviderDescriptor(name=provider, ...)`` is built anywhere in ``function``."""
     return any(
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Name)
@@ -182,8 +162,14 @@ def _describes(function: ast.FunctionDef, provider: str) -> bool:
     )
 
 
-def _descriptor(ctx: Context, tree: ast.Module, indent: str) -> list[str]:
-    """``descriptors.append(ProviderDescriptor(...))``, exploded like the built-in ones."""
+def _descriptor(
+    ctx: Context, tree: ast.Module, indent: str, target: str = "descriptors", kwargs_name: str = ""
+) -> list[str]:
+    """``<target>.append(ProviderDescriptor(...))``, exploded like the built-in ones.
+
+    With ``kwargs_name``, the driver specs name that variable (bound by the caller) instead of
+    repeating the keyword map.
+    """
     a, width = ctx.answers, _width(ctx)
     sync, asynchronous = (
         (f"{a.provider}_driver", f"{a.class_prefix}Driver"),
@@ -194,19 +180,24 @@ def _descriptor(ctx: Context, tree: ast.Module, indent: str) -> list[str]:
     )
     model = py_str(f"{a.provider}_model")
     inner = indent + " " * 12
-    if function_def(tree, "_llm") is not None:
+    if function_def(tree, "_llm") is not None or imports_name(tree, 1, "_aliases", "_llm"):
         args = [py_str(part) for part in (*sync, *asynchronous)]
         llm = [
             f"{indent}        **_llm(",
             *(f"{inner}{arg}," for arg in args),
-            *layout("", _kwarg_map(a), ",", indent=inner, line_length=width),
+            *(
+                [f"{inner}{kwargs_name},"]
+                if kwargs_name
+                else layout("", _kwarg_map(a), ",", indent=inner, line_length=width)
+            ),
             f"{inner}{model},",
             f"{indent}        ),",
         ]
     else:
         llm = []
         for keyword, (module, cls) in (("llm_sync", sync), ("llm_async", asynchronous)):
-            spec = Brackets("DriverSpec(", (("", py_str(f"{module}.{cls}")), ("", _kwarg_map(a)), ("", model)))
+            kwargs = kwargs_name or _kwarg_map(a)
+            spec = Brackets("DriverSpec(", (("", py_str(f"{module}.{cls}")), ("", kwargs), ("", model)))
             llm += layout(f"{keyword}=", spec, ",", indent=indent + " " * 8, line_length=width)
     field, _ = a.configured_by()
     listing = [
@@ -221,7 +212,7 @@ def _descriptor(ctx: Context, tree: ast.Module, indent: str) -> list[str]:
         )
     ]
     return [
-        f"{indent}descriptors.append(",
+        f"{indent}{target}.append(",
         f"{indent}    ProviderDescriptor(",
         f"{indent}        name={py_str(a.provider)},",
         *llm,
@@ -271,3 +262,92 @@ def step_descriptors(ctx: Context) -> StepResult:
 
 def _width(ctx: Context) -> int:
     return ruff_line_length(ctx.root)
+
+
+# ── L4: a ProviderDescriptor in the family plugin's descriptors() ──────────────
+
+
+def family_plugin(a: Answers) -> str:
+    """The L4 plugin family the provider joins (a key of ``Layout.files``), as Prompture groups its own.
+
+    Self-hosted servers join Ollama and LM Studio, OpenAI-compatible APIs join Moonshot and
+    Z.ai, other APIs join Mistral and DeepSeek in the extras.
+    """
+    if a.auth == "endpoint":
+        return "local_family"
+    return "openai_compatible_family" if a.api_style == "openai_compatible" else "extras_family"
+
+
+def _appended(node: ast.stmt, target: str) -> ast.expr | None:
+    """The argument of a ``<target>.append(x)`` statement, else None."""
+    if (
+        isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Attribute)
+        and node.value.func.attr == "append"
+        and isinstance(node.value.func.value, ast.Name)
+        and node.value.func.value.id == target
+        and len(node.value.args) == 1
+    ):
+        return node.value.args[0]
+    return None
+
+
+def _is_provider(argument: ast.expr) -> bool:
+    """A named provider's descriptor (``ProviderDescriptor(...)`` or a variable), not an alias or the generic router."""
+    if isinstance(argument, ast.Name):
+        return True
+    return (
+        isinstance(argument, ast.Call)
+        and isinstance(argument.func, ast.Name)
+        and argument.func.id == "ProviderDescriptor"
+        and not any(
+            k.arg == "name" and isinstance(k.value, ast.Constant) and k.value.value == "openai_compatible"
+            for k in argument.keywords
+        )
+    )
+
+
+def step_family_plugin(ctx: Context) -> StepResult:
+    """A ``ProviderDescriptor`` in the family plugin's ``descriptors()``, after its last named provider.
+
+    Before the aliases and the generic OpenAI-compatible router, with a ``# <Name>`` comment
+    like the built-in ones; nothing is added to ``BUILTIN_PLUGINS`` (the family is there).
+    """
+    path = ctx.layout.path(family_plugin(ctx.answers))
+    text = ctx.tx.text(path)
+    tree = parse(text, path)
+    method = next(
+        (
+            item
+            for cls in tree.body
+            if isinstance(cls, ast.ClassDef)
+            for item in cls.body
+            if isinstance(item, ast.FunctionDef) and item.name == "descriptors"
+        ),
+        None,
+    )
+    appends = [
+        node
+        for node in (method.body if method is not None else [])
+        if (argument := _appended(node, "descs")) is not None and _is_provider(argument)
+    ]
+    if method is None or not appends:
+        raise AnchorNotFound(
+            path, "a plugin class whose 'def descriptors(self)' has 'descs.append(...)' calls", restore_hint(path)
+        )
+    if not _describes(method, ctx.answers.provider):
+        indent, kwargs_name = statement_indent(text, appends[-1]), f"{ctx.answers.provider}_kw"
+        bound = {n.id for n in ast.walk(method) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        if kwargs_name in bound:  # e.g. "moon_kw" is Moonshot's: spell the map out instead of rebinding it
+            kwargs_name, kwargs = "", []
+        else:
+            kwargs = layout(f"{kwargs_name} = ", _kwarg_map(ctx.answers), "", indent=indent, line_length=_width(ctx))
+        block = [
+            "",
+            f"{indent}# {ctx.answers.display_name}",
+            *kwargs,
+            *_descriptor(ctx, tree, indent, target="descs", kwargs_name=kwargs_name),
+        ]
+        text = insert_lines(text, appends[-1].end_lineno + 1, block)
+    return finish(ctx, "plugin family", path, text)

@@ -24,14 +24,14 @@ from .registry import (
     step_async_registry,
     step_descriptors,
     step_driver_map,
-    step_plugins,
+    step_family_plugin,
     step_registry,
 )
 from .settings import step_settings
 
 #: Step name (as listed in ``Layout.steps``) -> function.
 STEPS: dict[str, Callable[[Context], StepResult]] = {
-    "plugins": step_plugins,  # L4
+    "family_plugin": step_family_plugin,  # L4
     "descriptors": step_descriptors,  # L3
     "registry": step_registry,  # L1, L2
     "driver_map": step_driver_map,  # L2
@@ -65,7 +65,6 @@ def check_rendered(root: Path, layout: Layout, a: Answers) -> None:
     expected = {
         "driver": f"{a.class_prefix}Driver",
         "async_driver": f"Async{a.class_prefix}Driver",
-        "plugin": f"{a.class_prefix}Plugin",
     }
     for kind, cls in expected.items():
         if kind not in layout.rendered:
