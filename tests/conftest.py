@@ -56,15 +56,16 @@ def models_dev_env(models_dev_server, tmp_path, monkeypatch):
 # ── end of the models.dev block ────────────────────────────────────────────────
 
 
-# ── hostile input and faults (tests/test_hostile_*.py) ─────────────────────────
+# ── markers ────────────────────────────────────────────────────────────────────
 
 
 def pytest_configure(config):
     config.addinivalue_line(
         "markers",
-        "hostile(area, outcome): a hostile-input or fault case; the README's figures are counted from these "
-        "(scripts/hostile_figures.py)",
+        "hostile(area, outcome): a hostile-input or fault case (tests/test_hostile_*.py); the figures in "
+        "docs/hostile-input.md are counted from these (scripts/hostile_figures.py)",
     )
+    config.addinivalue_line("markers", "e2e: a slow end-to-end run of what a person does (minutes)")
 
 
-# ── end of the hostile block ───────────────────────────────────────────────────
+# ── end of the markers block ───────────────────────────────────────────────────
