@@ -11,7 +11,7 @@
     python3 dev.py test [pytest options...]
         Runs the whole test suite.
     python3 dev.py bench [--scaffold-reps N] [--driver-reps N]
-        Runs benchmarks/run.py and prints its table (see the README's Benchmarks).
+        Runs benchmarks/run.py and prints its table (see docs/benchmarks.md).
 
 Each command first creates ./.venv and installs what it needs (again only
 when pyproject.toml changed).

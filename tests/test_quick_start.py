@@ -18,7 +18,10 @@ from support.models_dev_server import ModelsDevServer
 from support.scaffold import catalogue_with_stepfun
 from support.template_repo import snapshot_template
 
-pytestmark = pytest.mark.skipif(os.name == "nt", reason="the README's commands are for a POSIX shell")
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(os.name == "nt", reason="the README's commands are for a POSIX shell"),
+]
 
 
 def quick_start_lines() -> list[str]:
