@@ -5,10 +5,13 @@
         Adds a provider driver to the checkout (interactive questionnaire).
         Without a checkout, scaffolds into a fresh Prompture sdist extracted
         under ./prompture-checkout/ (the embedded default, see PROMPTURE_VERSION).
+    python3 dev.py update [PROMPTURE_CHECKOUT] [copier options...]
+        Runs `copier update --trust` in the checkout (default: that same fresh one)
+        with this clone's Copier, e.g. `--defaults -a .copier-answers.<provider>.yml`.
     python3 dev.py test [pytest options...]
         Runs the whole test suite.
     python3 dev.py bench [--scaffold-reps N] [--driver-reps N]
-        Runs benchmarks/run.py and prints its table (see the README's Benchmarks).
+        Runs benchmarks/run.py and prints its table (see docs/benchmarks.md).
 
 Each command first creates ./.venv and installs what it needs (again only
 when pyproject.toml changed).
@@ -27,6 +30,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 PROMPTURE_VERSION = "1.15.1"
+DEFAULT_CHECKOUT = ROOT / "prompture-checkout" / f"prompture-{PROMPTURE_VERSION}"
+
+# What running Prompture, its tests and `pip install -e ".[dev]"` leaves in the default checkout, kept out of
+# `git status` so that `copier update` does not refuse a "dirty" tree. The last two are build outputs that the
+# editable install rewrites (setuptools_scm's version file, the egg-info): the first commit leaves them untracked.
+IGNORED_IN_CHECKOUT = [
+    "__pycache__/",
+    "*.py[cod]",
+    ".venv/",
+    ".pytest_cache/",
+    ".ruff_cache/",
+    ".mypy_cache/",
+    "/build/",
+    "*.egg-info/",
+    "/prompture/_version.py",
+]
 
 
 def venv_python() -> Path:
@@ -48,9 +67,9 @@ def ensure_venv(extra: str) -> Path:
 
 
 def default_checkout() -> Path:
-    """Download and extract the Prompture sdist once, under ./prompture-checkout/."""
-    folder = ROOT / "prompture-checkout"
-    checkout = folder / f"prompture-{PROMPTURE_VERSION}"
+    """Download and extract the Prompture sdist once, under ./prompture-checkout/, as a git repository."""
+    checkout = DEFAULT_CHECKOUT
+    folder = checkout.parent
     if not checkout.exists():
         folder.mkdir(exist_ok=True)
         python = venv_python()
@@ -77,19 +96,56 @@ def default_checkout() -> Path:
         # A git repository, as a real checkout is: `git diff` shows the wiring, `copier update` can run.
         git = ["git", "-c", "user.name=prompture-driver-template", "-c", "user.email=template@localhost"]
         subprocess.run([*git, "init", "-q"], cwd=checkout, check=True)
+        ignore_runtime_files(checkout)
         subprocess.run([*git, "add", "-A"], cwd=checkout, check=True)
         subprocess.run([*git, "commit", "-qm", f"Prompture {PROMPTURE_VERSION} sdist"], cwd=checkout, check=True)
+        # The release's tag, so setuptools_scm gives an editable install the release's version.
+        subprocess.run([*git, "tag", f"v{PROMPTURE_VERSION}"], cwd=checkout, check=True)
         print(f"Extracted a fresh Prompture {PROMPTURE_VERSION} checkout into {checkout} (a git repository)")
+    ignore_runtime_files(checkout)  # a checkout made by an older dev.py gets them too
     return checkout
+
+
+def ignore_runtime_files(checkout: Path) -> None:
+    """Add IGNORED_IN_CHECKOUT to the checkout's .git/info/exclude (its own ignore list, not a tracked file)."""
+    exclude = checkout / ".git" / "info" / "exclude"
+    exclude.parent.mkdir(parents=True, exist_ok=True)
+    text = exclude.read_text(encoding="utf-8") if exclude.exists() else ""
+    missing = [pattern for pattern in IGNORED_IN_CHECKOUT if pattern not in text.splitlines()]
+    if missing:
+        header = "# Added by prompture-driver-template's dev.py: files that running Prompture leaves behind.\n"
+        exclude.write_text(
+            text + ("" if text.endswith("\n") or not text else "\n") + header + "\n".join(missing) + "\n"
+        )
+
+
+def checkout_and_options(args: list[str]) -> tuple[Path | None, list[str]]:
+    """``[CHECKOUT] [copier options]``: the checkout given first, else None (the default one)."""
+    if args and not args[0].startswith("-"):
+        return Path(args[0]).resolve(), args[1:]
+    return None, args
 
 
 def copy(args: list[str]) -> int:
     python = ensure_venv("")
-    if args and not args[0].startswith("-"):
-        target, options = Path(args[0]), args[1:]
-    else:
-        target, options = default_checkout(), args
+    target, options = checkout_and_options(args)
+    if target in (None, DEFAULT_CHECKOUT):
+        target = default_checkout()
     return subprocess.call([str(python), "-m", "copier", "copy", "--trust", *options, str(ROOT), str(target)])
+
+
+def update(args: list[str]) -> int:
+    python = ensure_venv("")
+    target, options = checkout_and_options(args)
+    if target is None:
+        if not DEFAULT_CHECKOUT.exists():
+            print(f"dev.py update: no checkout at {DEFAULT_CHECKOUT}; give the checkout's path.", file=sys.stderr)
+            return 2
+        target = DEFAULT_CHECKOUT
+    if target == DEFAULT_CHECKOUT:
+        ignore_runtime_files(target)  # a checkout made by an older dev.py gets them too
+    # The template comes from the answers file's _src_path: this clone, for a checkout `dev.py copy` made.
+    return subprocess.call([str(python), "-m", "copier", "update", "--trust", *options, str(target)])
 
 
 def test(args: list[str]) -> int:
@@ -107,7 +163,7 @@ def bench(args: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    commands = {"copy": copy, "test": test, "bench": bench}
+    commands = {"copy": copy, "update": update, "test": test, "bench": bench}
     if not argv or argv[0] not in commands:
         print(__doc__, file=sys.stderr)
         return 2

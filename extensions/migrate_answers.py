@@ -20,7 +20,7 @@ answer). A new name that already has an answer keeps it. The old key is removed.
 it again changes nothing. Copier reads the answers file again after ``before``
 migrations and rewrites it after the update, so only the keys matter here; the comment
 header is kept. Needs ``-a .copier-answers.<provider>.yml`` on ``copier update`` (this
-template has one answers file per provider), which the README's update command passes.
+template has one answers file per provider), which the update command in docs/updating.md passes.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
-"""Count the hostile-input and fault cases and write the figures into README.md.
+"""Count the hostile-input and fault cases and write the figures into docs/hostile-input.md.
 
     python scripts/hostile_figures.py            # print the figures
-    python scripts/hostile_figures.py --write    # update README.md between the hostile markers
-    python scripts/hostile_figures.py --check    # exit 1 when README.md is out of date
+    python scripts/hostile_figures.py --write    # update docs/hostile-input.md between the hostile markers
+    python scripts/hostile_figures.py --check    # exit 1 when docs/hostile-input.md is out of date
 
 The figures come from pytest's own collection of the test suite: every collected case
 marked ``@pytest.mark.hostile(area, outcome)`` (tests/support/hostile.py lists both) counts
@@ -20,7 +20,7 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-README = ROOT / "README.md"
+PAGE = ROOT / "docs" / "hostile-input.md"
 START, END = "<!-- hostile:start -->", "<!-- hostile:end -->"
 
 sys.path.insert(0, str(ROOT / "tests"))
@@ -93,7 +93,7 @@ def figures(cases: list[tuple[str, str, str, int]]) -> str:
 
 def updated_readme(readme: str, block: str) -> str:
     if START not in readme or END not in readme:
-        raise SystemExit(f"README.md has no {START} ... {END} block")
+        raise SystemExit(f"docs/hostile-input.md has no {START} ... {END} block")
     before, rest = readme.split(START, 1)
     _, after = rest.split(END, 1)
     return f"{before}{START}\n{block}\n{END}{after}"
@@ -101,21 +101,23 @@ def updated_readme(readme: str, block: str) -> str:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", action="store_true", help="update README.md")
-    parser.add_argument("--check", action="store_true", help="exit 1 when README.md is out of date")
+    parser.add_argument("--write", action="store_true", help="update docs/hostile-input.md")
+    parser.add_argument("--check", action="store_true", help="exit 1 when docs/hostile-input.md is out of date")
     args = parser.parse_args(argv)
     block = figures(collect())
     if not (args.write or args.check):
         print(block)
         return 0
-    readme = README.read_text(encoding="utf-8")
+    readme = PAGE.read_text(encoding="utf-8")
     new = updated_readme(readme, block)
     if args.check:
         if new != readme:
-            print("README.md's hostile figures are out of date: run python scripts/hostile_figures.py --write")
+            print(
+                "docs/hostile-input.md's hostile figures are out of date: run python scripts/hostile_figures.py --write"
+            )
             return 1
         return 0
-    README.write_text(new, encoding="utf-8")
+    PAGE.write_text(new, encoding="utf-8")
     return 0
 
 

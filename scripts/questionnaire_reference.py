@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Write the README's questionnaire reference from copier.yml, so the two cannot drift.
+"""Write the questionnaire reference (docs/questionnaire.md) from copier.yml, so the two cannot drift.
 
-    python scripts/questionnaire_reference.py          # rewrite the README section
-    python scripts/questionnaire_reference.py --check  # exit 1 when the README is stale
+    python scripts/questionnaire_reference.py          # rewrite the section in docs/questionnaire.md
+    python scripts/questionnaire_reference.py --check  # exit 1 when docs/questionnaire.md is stale
 
-The table sits between the markers below; everything else in the README is left alone.
+The table sits between the markers below; everything else in docs/questionnaire.md is left alone.
 """
 
 from __future__ import annotations
@@ -87,19 +87,19 @@ def questions() -> dict[str, dict]:
 
 def updated_readme(readme: str) -> str:
     if START not in readme or END not in readme:
-        raise SystemExit(f"README.md: add the markers {START} and {END} where the table goes")
+        raise SystemExit(f"docs/questionnaire.md: add the markers {START} and {END} where the table goes")
     before, rest = readme.split(START, 1)
     _, after = rest.split(END, 1)
     return f"{before}{START}\n{reference_table(questions())}\n{END}{after}"
 
 
 def main(argv: list[str]) -> int:
-    path = ROOT / "README.md"
+    path = ROOT / "docs" / "questionnaire.md"
     current = path.read_text(encoding="utf-8")
     wanted = updated_readme(current)
     if "--check" in argv:
         if current != wanted:
-            print("README.md's questionnaire reference is stale: run python scripts/questionnaire_reference.py")
+            print("docs/questionnaire.md is stale: run python scripts/questionnaire_reference.py")
             return 1
         return 0
     path.write_text(wanted, encoding="utf-8")

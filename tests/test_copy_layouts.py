@@ -86,9 +86,9 @@ def test_only_the_files_the_layout_has_places_for_are_rendered(scaffolded, layou
 
 
 def printed_checks(stderr: str) -> list[str]:
-    """The code of the ``python -c "..."`` lines in the message Copier prints after the copy."""
+    """The code of the ``.venv/bin/python -c "..."`` lines in the message Copier prints after the copy."""
     lines = [line.strip() for line in stderr.splitlines()]
-    return [line[len('python -c "') : -1] for line in lines if line.startswith("python -c ")]
+    return [line.split('python -c "', 1)[1][:-1] for line in lines if '.venv/bin/python -c "' in line]
 
 
 def test_spec_verification_commands_printed_after_the_copy_work(scaffolded):
@@ -112,8 +112,9 @@ def test_the_run_reports_every_step_the_files_and_what_to_do_next(scaffolded, la
     assert rendered == [*expected, "examples/acme_example.py", "tests/test_acme_driver.py", ".copier-answers.acme.yml"]
     edited = next(line for line in out if line.startswith("Edited: ")).removeprefix("Edited: ").split(", ")
     assert set(edited) == {rel for rel in scaffolded.touched if (scaffolded.pristine / rel).exists()}
-    assert "    python -m pytest tests/test_acme_driver.py -q\n" in message
-    assert "the registry and discovery checks need ACME_API_KEY set, to any value" in message
+    assert "    .venv/bin/python -m pytest tests/test_acme_driver.py -q\n" in message
+    assert "checks only need ACME_API_KEY\n   set, so they set it to a dummy value" in message
+    assert "    ACME_API_KEY=dummy .venv/bin/python -c " in message
     assert "    copier update --trust --defaults -a .copier-answers.acme.yml" in message
     again = scaffolded.second.stdout.splitlines()
     assert "Edited: nothing (every edit was already there)" in again

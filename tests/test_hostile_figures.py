@@ -1,4 +1,4 @@
-"""The README's hostile-input figures are counted from the marked test cases and must match them."""
+"""The hostile-input figures (docs/hostile-input.md) are counted from the marked test cases and must match them."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def test_the_figures_count_every_parametrized_case_and_a_stale_table_is_detected
     assert len(questionnaire_refused) == expected  # + the example-file case
     checkout_refused = [c for c in cases if c[1:3] == ("target checkout", "refused")]
     assert len(checkout_refused) == len(test_hostile_checkout.REFUSALS) + 1  # + the missing folder
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "docs" / "hostile-input.md").read_text(encoding="utf-8")
     block = script.figures(cases)
     assert block in readme
     stale = readme.replace(block, block.replace("| questionnaire |", "| questionnaire | 1 |", 1))

@@ -1,7 +1,7 @@
-"""The README's three ways to install and run the template (uvx, pipx, pip), each run as written.
+"""The three ways (docs/copier.md) to install and run the template (uvx, pipx, pip), each run as written.
 
-The commands come from the README's "## Install and run" section (its indented blocks), so the
-README and the test cannot drift apart. Each method gets a fresh virtual environment in
+The commands come from the "## Install and run" section of docs/copier.md (its indented blocks), so
+the page and the test cannot drift apart. Each method gets a fresh virtual environment in
 ``tmp_path`` (``python -m venv``; uv or pipx are pip-installed into it), its own HOME, tool and
 bin folders, and a fresh Prompture 1.15.1 sdist. The copy line runs as documented, with the
 template and checkout placeholders replaced and the non-interactive answers added after
@@ -31,24 +31,28 @@ from support.scaffold import MODELS_DEV_ID, PROVIDER, copier_env
 from support.sdists import CACHE_DIR, extract_checkout
 from support.template_repo import snapshot_template
 
-README = TEMPLATE_DIR / "README.md"
+PAGE = TEMPLATE_DIR / "docs" / "copier.md"
 SECTION = "## Install and run"
-TEMPLATE_PLACEHOLDER = "gh:<owner>/prompture-driver-template"
+TEMPLATE_PLACEHOLDER = "path/to/prompture-driver-template"
 CHECKOUT_PLACEHOLDER = "path/to/prompture"
 COPY = "copier copy --trust"
 ANSWERS = f"--defaults --vcs-ref HEAD --data provider={PROVIDER} --data models_dev_provider={MODELS_DEV_ID}"
 TOOLS = {"uvx": "uv", "pipx": "pipx", "pip": None}  # method -> what `pip install` puts in the fresh venv first
 
+<<<<<<< HEAD
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(os.name == "nt", reason="the README's commands need a POSIX shell")]
+=======
+pytestmark = pytest.mark.skipif(os.name == "nt", reason="the documented commands are for a POSIX shell")
+>>>>>>> issue-12b
 
 
-# ── the README section ────────────────────────────────────────────────────────
+# ── the documented section ────────────────────────────────────────────────────────
 
 
 def readme_blocks() -> dict[str, list[str]]:
     """The section's indented blocks as command lines (``\\`` continuations joined), keyed by method."""
-    text = README.read_text(encoding="utf-8")
-    assert text.count(f"\n{SECTION}\n") == 1, f"README.md has no single {SECTION!r} section"
+    text = PAGE.read_text(encoding="utf-8")
+    assert text.count(f"\n{SECTION}\n") == 1, f"docs/copier.md has no single {SECTION!r} section"
     section = text.split(f"\n{SECTION}\n", 1)[1].split("\n## ", 1)[0]
     blocks: list[list[str]] = []
     current: list[str] | None = None
@@ -88,7 +92,7 @@ def test_the_three_methods_install_the_same_packages_the_template_needs():
     assert {"copier", "copier-template-extensions", "httpx"} <= set(needed), needed
     for method, lines in readme_blocks().items():
         documented = specifiers(documented_requirements(lines))
-        assert documented == needed, f"{method}: the README installs {documented}, the template needs {needed}"
+        assert documented == needed, f"{method}: docs/copier.md installs {documented}, the template needs {needed}"
 
 
 # ── running a method ──────────────────────────────────────────────────────────
@@ -140,15 +144,17 @@ def method_env(tmp: Path, server: ModelsDevServer, host: Path) -> dict[str, str]
 
 
 def as_run(line: str, template: Path, checkout: Path) -> str:
-    """The README line with the placeholders replaced and, on the copy line, the answers added."""
+    """The documented line with the placeholders replaced and, on the copy line, the answers added."""
     if COPY in line:
-        assert line.count(COPY) == line.count(TEMPLATE_PLACEHOLDER) == line.count(CHECKOUT_PLACEHOLDER) == 1, line
+        assert line.count(COPY) == line.count(TEMPLATE_PLACEHOLDER) == 1, line
         line = line.replace(COPY, f"{COPY} {ANSWERS}")
-        line = line.replace(TEMPLATE_PLACEHOLDER, shlex.quote(str(template)))
+        line = line.replace(TEMPLATE_PLACEHOLDER, shlex.quote(str(template)))  # first: it starts like the other
+        assert line.count(CHECKOUT_PLACEHOLDER) == 1, line
         line = line.replace(CHECKOUT_PLACEHOLDER, shlex.quote(str(checkout)))
     return line
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("method", list(TOOLS))
 def test_install_method_copies_and_wires_a_driver(method, tmp_path, template, models_dev):
     lines = readme_blocks()[method]

@@ -52,6 +52,7 @@ def test_pretend_writes_nothing_and_its_diff_is_what_the_copy_wires(template, mo
 
     layout = layout_named("L4" if version == "1.15.1" else "L1")
     assert "Wiring preview (--pretend: nothing was written)" in pretend.stderr
+    assert "This previews the wiring only; Copier listed above the files it would render." in pretend.stderr
     assert f"Prompture layout: {layout.label}" in pretend.stderr
     for kind in layout.rendered:  # Copier lists each file it would render
         assert f"create  {layout.rendered_path(kind, 'acme')}" in _plain(pretend.stderr)
@@ -84,7 +85,8 @@ def test_pretend_after_a_copy_shows_nothing_left_to_change(template, models_dev,
     again = run_copier(*copy_args(template, checkout, "--pretend", "--overwrite"), cwd=tmp_path, env=env)
     assert again.returncode == 0, again.stderr[-3000:]
     assert tree_digest(checkout) == before
-    assert "No file would change." in again.stderr
+    assert "The wiring would change no file." in again.stderr
+    assert "This previews the wiring only. Copier may also change the rendered files" in again.stderr
     assert "✓ " not in again.stderr and "--- a/" not in again.stderr
 
 

@@ -8,8 +8,6 @@ entry shaped like the real one (the quick start's provider).
 
 from __future__ import annotations
 
-import copy
-import json
 import os
 import subprocess
 from pathlib import Path
@@ -17,7 +15,7 @@ from pathlib import Path
 import pytest
 from support.copier_cli import TEMPLATE_DIR
 from support.models_dev_server import ModelsDevServer
-from support.scaffold import FIXTURE
+from support.scaffold import catalogue_with_stepfun
 from support.template_repo import snapshot_template
 
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(os.name == "nt", reason="the README's commands need a POSIX shell")]
@@ -27,18 +25,6 @@ def quick_start_lines() -> list[str]:
     text = (TEMPLATE_DIR / "README.md").read_text(encoding="utf-8")
     block = text.split("<!-- quickstart:start -->\n", 1)[1].split("<!-- quickstart:end -->", 1)[0]
     return [line.removeprefix("    ") for line in block.splitlines() if line.strip()]
-
-
-def catalogue_with_stepfun() -> bytes:
-    catalogue = json.loads(FIXTURE.read_text(encoding="utf-8"))
-    stepfun = copy.deepcopy(catalogue["acme-ai"])
-    stepfun.update(id="stepfun", name="StepFun", env=["STEPFUN_API_KEY"], api="https://api.stepfun.example/v1", doc="")
-    stepfun["models"] = {
-        name.replace("acme", "step"): {**model, "id": name.replace("acme", "step")}
-        for name, model in stepfun["models"].items()
-    }
-    catalogue["stepfun"] = stepfun
-    return json.dumps(catalogue).encode()
 
 
 def bash(script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -72,7 +58,7 @@ def test_the_quick_start_works_as_written(tmp_path):
     assert "Prompture layout: L4 'plugins' (1.1.1 – 1.15.x)" in out
     assert "✓ plugin family: prompture/plugins/builtins/openai_compatible_plugin.py" in out
     assert "Edited: prompture/plugins/builtins/openai_compatible_plugin.py, " in out
-    assert "    python -m pytest tests/test_stepfun_driver.py -q" in done.stderr
+    assert "    .venv/bin/python -m pytest tests/test_stepfun_driver.py -q" in done.stderr
     status = out.splitlines()[-30:]
     assert " M prompture/plugins/builtins/openai_compatible_plugin.py" in status
     assert "?? prompture/drivers/stepfun_driver.py" in status

@@ -1,4 +1,4 @@
-"""The README's Troubleshooting section and the messages in extensions/ must match, both ways.
+"""docs/troubleshooting.md and the messages in extensions/ and dev.py must match, both ways.
 
 The section (between ``<!-- troubleshooting:start -->`` and ``<!-- troubleshooting:end -->``)
 is Markdown tables, one row per entry. An entry's *fragments* are the backticked spans of its
@@ -10,7 +10,7 @@ with ``…`` for each ``{...}`` (so ``f"{path}: could not find {anchor}"`` reads
 ``…: could not find …``). Docstrings do not count.
 
 (a) No entry goes stale: every fragment occurs in the text of a string literal under
-    extensions/ (for ``Copier:`` entries, in the installed ``copier`` package).
+    extensions/ or dev.py (for ``Copier:`` entries, in the installed ``copier`` package).
 
 (b) No message is missing: every *message site* is covered by an entry, that is, some
     fragment occurs in the site's text. The sites, collected with :mod:`ast`:
@@ -44,13 +44,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-README = ROOT / "README.md"
+PAGE = ROOT / "docs" / "troubleshooting.md"
 EXTENSIONS = ROOT / "extensions"
+DEV_PY = ROOT / "dev.py"  # its own messages (`python3 dev.py update` without a checkout)
 START, END = "<!-- troubleshooting:start -->", "<!-- troubleshooting:end -->"
 PLACEHOLDER = "…"
 COPIER = "Copier:"
 
-#: Site text fragment -> why no README entry: messages no user can see. Internal consistency
+#: Site text fragment -> why no entry: messages no user can see. Internal consistency
 #: checks only: a message a user can meet, even a bad one, gets an entry instead.
 EXEMPT = {
     # Contract checks on values the template itself builds or has already validated.
@@ -66,7 +67,7 @@ EXEMPT = {
 }
 
 
-# ── The README ────────────────────────────────────────────────────────────────
+# ── The page ──────────────────────────────────────────────────────────────────
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,9 @@ class Entry:
 
 def readme_entries(readme: str) -> list[Entry]:
     """The section's table rows (header and separator rows skipped), in order."""
-    assert readme.count(START) == 1 and readme.count(END) == 1, f"README.md needs one {START} ... {END} section"
+    assert readme.count(START) == 1 and readme.count(END) == 1, (
+        f"docs/troubleshooting.md needs one {START} ... {END} section"
+    )
     section = readme.split(START, 1)[1].split(END, 1)[0]
     rows = [line.strip() for line in section.splitlines() if line.strip().startswith("|")]
     entries = []
@@ -253,8 +256,13 @@ class _Collector:
         return list(found.values())
 
 
-def message_sites(folder: Path = EXTENSIONS, root: Path = ROOT) -> list[Site]:
-    return _Collector(parse_folder(folder), root).sites()
+def our_code() -> dict[Path, ast.Module]:
+    """The template's own code: extensions/ and dev.py."""
+    return {**parse_folder(EXTENSIONS), DEV_PY: ast.parse(DEV_PY.read_text(encoding="utf-8"), filename=str(DEV_PY))}
+
+
+def message_sites(trees: dict[Path, ast.Module] | None = None, root: Path = ROOT) -> list[Site]:
+    return _Collector(our_code() if trees is None else trees, root).sites()
 
 
 # ── The two checks ────────────────────────────────────────────────────────────
@@ -282,7 +290,7 @@ def copier_literals() -> list[str]:
 
 
 def _entries() -> list[Entry]:
-    return readme_entries(README.read_text(encoding="utf-8"))
+    return readme_entries(PAGE.read_text(encoding="utf-8"))
 
 
 # ── Tests ─────────────────────────────────────────────────────────────────────
@@ -295,20 +303,20 @@ def test_every_entry_quotes_a_fragment():
 
 
 def test_every_fragment_still_occurs_in_the_code():
-    ours = literal_texts(parse_folder(EXTENSIONS).values())
+    ours = literal_texts(our_code().values())
     stale = stale_fragments(_entries(), ours, copier_literals())
-    assert stale == [], "README Troubleshooting quotes text the code no longer has:\n" + "\n".join(stale)
+    assert stale == [], "docs/troubleshooting.md quotes text the code no longer has:\n" + "\n".join(stale)
 
 
 def test_every_message_has_an_entry():
     missing = uncovered_sites(_entries(), message_sites())
-    assert missing == [], "messages without a README Troubleshooting entry (add a row, quote a stable part):\n" + (
+    assert missing == [], "messages without an entry in docs/troubleshooting.md (add a row, quote a stable part):\n" + (
         "\n".join(f"{site.where}: {site.text!r}" for site in missing)
     )
 
 
 def test_every_exemption_is_still_needed():
-    """An exemption must still match a site and no README fragment may cover that site (then it is documented)."""
+    """An exemption must still match a site and no entry's fragment may cover that site (then it is documented)."""
     sites = message_sites()
     fragments = [f for entry in _entries() for f in entry.fragments]
     for exempt in EXEMPT:
@@ -348,12 +356,12 @@ def test_a_new_message_or_a_stale_entry_fails(tmp_path):
         "    raise WiringError(str(error))\n",
         encoding="utf-8",
     )
-    sites = message_sites(package, tmp_path)
+    sites = message_sites(parse_folder(package), tmp_path)
     assert {site.text for site in uncovered_sites(_entries(), sites)} == {
         "…: a brand new refusal",
         "… is a brand new problem",
     }
     row = "| `no message says this` | | |"
     stale = _entries() + [Entry(("no message says this",), False, row)]
-    ours = literal_texts(parse_folder(EXTENSIONS).values())
+    ours = literal_texts(our_code().values())
     assert stale_fragments(stale, ours, copier_literals()) == [f"`no message says this` in: {row}"]

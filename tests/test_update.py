@@ -357,6 +357,15 @@ def test_update_pretend_writes_nothing_and_previews_the_wiring(history):
     assert "copier update --trust" not in history.pretend.stderr  # the preview replaces the next steps
 
 
+def test_update_pretend_says_it_previews_only_the_wiring(history):
+    """The wiring has nothing to do, yet the update changes the driver: the preview must not read as "nothing"."""
+    preview = " ".join(history.pretend.stderr.split())
+    assert "The wiring would change no file." in preview
+    assert "This previews the wiring only. Copier may also change the rendered files" in preview
+    assert "prompture/drivers/acme_driver.py, prompture/drivers/async_acme_driver.py" in preview
+    assert "prompture/drivers/acme_driver.py" in history.acme_changed  # and the real update does change it
+
+
 def test_the_update_ends_with_the_next_steps(history):
     assert "Edited: " in history.acme_update.stdout
     assert "python -m pytest tests/test_acme_driver.py -q" in history.acme_update.stderr

@@ -1,6 +1,6 @@
 """Shared parts of the hostile-input and fault tests (tests/test_hostile_*.py).
 
-Every case there is marked ``@pytest.mark.hostile(area, outcome)``; the README's
+Every case there is marked ``@pytest.mark.hostile(area, outcome)``; docs/hostile-input.md's
 "Hostile input and faults" figures are counted from those marks
 (``python scripts/hostile_figures.py``), never typed by hand.
 """

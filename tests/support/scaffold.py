@@ -8,6 +8,8 @@ run_in_checkout(done, "from prompture import AcmeDriver")
 
 from __future__ import annotations
 
+import copy
+import json
 import os
 import shutil
 import subprocess
@@ -27,6 +29,19 @@ from .template_repo import git
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "models-dev.json"
 PROVIDER, MODELS_DEV_ID = "acme", "acme-ai"
+
+
+def catalogue_with_stepfun() -> bytes:
+    """Our fixture plus a made-up "stepfun" entry shaped like the real one (the README quick start's provider)."""
+    catalogue = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    stepfun = copy.deepcopy(catalogue["acme-ai"])
+    stepfun.update(id="stepfun", name="StepFun", env=["STEPFUN_API_KEY"], api="https://api.stepfun.example/v1", doc="")
+    stepfun["models"] = {
+        name.replace("acme", "step"): {**model, "id": name.replace("acme", "step")}
+        for name, model in stepfun["models"].items()
+    }
+    catalogue["stepfun"] = stepfun
+    return json.dumps(catalogue).encode()
 
 
 def copier_env(tmp: Path, server: ModelsDevServer) -> dict[str, str]:

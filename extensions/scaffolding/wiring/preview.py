@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..edits import WiringError
-from ..layouts import LayoutError, detect_layout
+from ..layouts import Layout, LayoutError, detect_layout
 from .answers import Answers
-from .runner import stage
+from .runner import rendered_files, stage
 
 
 def preview(root: Path | str, data: dict) -> str:
@@ -22,8 +22,22 @@ def preview(root: Path | str, data: dict) -> str:
         return f"Wiring preview: the wiring would fail: {error}"
     lines = [
         "Wiring preview (--pretend: nothing was written)",
+        *_scope(root, layout, answers),
         f"Prompture layout: {layout.label}",
         *(result.line() for result in results),
     ]
     diff = tx.diff()
-    return "\n".join(lines) + ("\n\n" + diff.rstrip("\n") if diff else "\nNo file would change.")
+    return "\n".join(lines) + ("\n\n" + diff.rstrip("\n") if diff else "\nThe wiring would change no file.")
+
+
+def _scope(root: Path, layout: Layout, answers: Answers) -> list[str]:
+    """What the preview covers: only the wiring. Copier's own --pretend lists the rendered files on a copy only."""
+    rendered = rendered_files(root, layout, answers, f".copier-answers.{answers.provider}.yml")
+    if not rendered:  # a first copy: Copier listed above each file it would create
+        return ["This previews the wiring only; Copier listed above the files it would render."]
+    return [
+        "This previews the wiring only. Copier may also change the rendered files, and its --pretend does not",
+        f"show that on an update: {', '.join(rendered)}.",
+        "To see everything, run it for real on a clean tree and read `git diff`; "
+        "`git reset --hard && git clean -fd` undoes it.",
+    ]
