@@ -57,7 +57,6 @@ def models_dev_env(models_dev_server, tmp_path, monkeypatch):
 # ── end of the models.dev block ────────────────────────────────────────────────
 
 
-<<<<<<< HEAD
 # ── end-to-end tests: real Prompture sdists and runtimes ───────────────────────
 
 
@@ -67,29 +66,20 @@ def pytest_runtest_setup(item):
     sdists.e2e_allowed = item.get_closest_marker("e2e") is not None
 
 
-# ── hostile input and faults (tests/test_hostile_*.py) ─────────────────────────
-=======
 # ── markers ────────────────────────────────────────────────────────────────────
->>>>>>> issue-12b
 
 
 def pytest_configure(config):
     config.addinivalue_line(
         "markers",
-<<<<<<< HEAD
-        "e2e: needs real Prompture sdists or per-release runtimes (downloaded once, cached); "
-        "`python3 dev.py test -m 'not e2e'` is the quick loop without them",
+        "e2e: a slow end-to-end run of what a person does, with real Prompture sdists or per-release runtimes "
+        "(downloaded once, cached); `python3 dev.py test -m 'not e2e'` is the quick loop without them",
     )
     config.addinivalue_line(
         "markers",
-        "hostile(area, outcome): a hostile-input or fault case; the README's figures are counted from these "
-        "(scripts/hostile_figures.py)",
-=======
         "hostile(area, outcome): a hostile-input or fault case (tests/test_hostile_*.py); the figures in "
         "docs/hostile-input.md are counted from these (scripts/hostile_figures.py)",
->>>>>>> issue-12b
     )
-    config.addinivalue_line("markers", "e2e: a slow end-to-end run of what a person does (minutes)")
 
 
 # ── end of the markers block ───────────────────────────────────────────────────

@@ -39,11 +39,7 @@ COPY = "copier copy --trust"
 ANSWERS = f"--defaults --vcs-ref HEAD --data provider={PROVIDER} --data models_dev_provider={MODELS_DEV_ID}"
 TOOLS = {"uvx": "uv", "pipx": "pipx", "pip": None}  # method -> what `pip install` puts in the fresh venv first
 
-<<<<<<< HEAD
-pytestmark = [pytest.mark.e2e, pytest.mark.skipif(os.name == "nt", reason="the README's commands need a POSIX shell")]
-=======
-pytestmark = pytest.mark.skipif(os.name == "nt", reason="the documented commands are for a POSIX shell")
->>>>>>> issue-12b
+pytestmark = [pytest.mark.e2e, pytest.mark.skipif(os.name == "nt", reason="the documented commands need a POSIX shell")]
 
 
 # ── the documented section ────────────────────────────────────────────────────────
