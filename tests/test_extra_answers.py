@@ -29,6 +29,11 @@ def test_default_key_check_url(endpoint, api_style, expected):
         ("https://platform.acme.co.uk/v1", "", "acme.co.uk"),
         ("https://acme.com/api", "", "acme.com"),
         ("https://api.example.com", "", "example.com"),
+        ("https://inference.baseten.co/v1", "", "baseten.co"),  # .co is a public suffix: not a trim of "api."
+        ("https://dashscope-intl.aliyuncs.com/compatible-mode/v1", "", "aliyuncs.com"),
+        ("https://eu.api.acme.com.au/v1", "", "acme.com.au"),
+        ("https://llm.acme.github.io/v1", "", "acme.github.io"),  # a private suffix counts too
+        ("https://co.uk/v1", "", ""),  # a bare public suffix names no brand
         ("http://localhost:11434/v1", "https://docs.local-llm.org", ""),  # local: no favicon to fetch
         ("http://127.0.0.1:8000/v1", "", ""),
         ("", "https://docs.acme.dev/guide", "acme.dev"),  # no endpoint: the docs page's host

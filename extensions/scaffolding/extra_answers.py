@@ -8,9 +8,12 @@ and what to do.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from urllib.parse import parse_qsl, urlsplit
+
+from publicsuffixlist import PublicSuffixList
 
 from .checks import http_url_parts
 
@@ -19,8 +22,6 @@ KEY_CHECK_STYLES = ("bearer", "anthropic", "goog", "xi", "token")
 _CANONICAL = re.compile(r"[a-z0-9][a-z0-9_.-]*")
 _COLOR = re.compile(r"[0-9A-Fa-f]{6}")
 _DOMAIN = re.compile(r"(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
-#: First host labels that name a service of the brand, not the brand (api.acme.com -> acme.com).
-_SERVICE_LABELS = ("api", "www", "docs", "platform", "console", "developer", "developers")
 #: Query parameter names that would carry a secret in a URL written into the source.
 _SECRET_PARAMS = re.compile(r"(key|token|secret|password|auth|signature)", re.IGNORECASE)
 
@@ -33,25 +34,28 @@ def default_key_check_url(endpoint: str, api_style: str) -> str:
 
 
 def default_brand_domain(endpoint: str, doc_url: str = "") -> str:
-    """The brand's bare domain from the endpoint's host (else the docs URL's): ``api.acme.com`` -> ``acme.com``.
+    """The brand's registrable domain from the endpoint's host (else the docs URL's), by the Public Suffix
+    List: ``inference.baseten.co`` -> ``baseten.co``, ``api.acme.co.uk`` -> ``acme.co.uk``.
 
     "" for a local or numeric host, where a favicon lookup would find nothing.
     """
     for url in (endpoint, doc_url):
         try:
-            host = (urlsplit(url or "").hostname or "").lower()
+            host = (urlsplit(url or "").hostname or "").lower().rstrip(".")
         except ValueError:
             continue
         if not host or "${" in (url or ""):
             continue
-        labels = host.split(".")
-        if len(labels) > 2 and labels[0] in _SERVICE_LABELS:
-            labels = labels[1:]
-        domain = ".".join(labels)
-        if _is_local(domain) or not _DOMAIN.fullmatch(domain):
+        if _is_local(host):
             return ""
-        return domain
+        domain = _public_suffixes().privatesuffix(host)
+        return domain if domain and _DOMAIN.fullmatch(domain) else ""
     return ""
+
+
+@functools.cache
+def _public_suffixes() -> PublicSuffixList:
+    return PublicSuffixList()  # the list bundled with the package: no network
 
 
 def _is_local(host: str) -> bool:
