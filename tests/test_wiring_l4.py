@@ -291,11 +291,11 @@ def test_wires_each_step_in_the_files_own_style(pristine, checkout):
         '    "deepgram": ("https://api.deepgram.com/v1/projects", "token"),\n'
         '    "nimbus": ("https://api.nimbus.example/v1/models", "bearer"),\n}\n'
     ) in read(checkout, KEYS)
-    # A cloud provider goes after the last non-local brand, before the "local" section.
+    # An API provider joins the inference platforms (Groq, OpenRouter, ModelScope), before the next section.
     assert (
-        '        domain="stability.ai",\n    ),\n'
+        '        domain="modelscope.cn",\n    ),\n'
         '    "nimbus": ProviderBrand("Nimbus AI", icon_slug=None, brand_color=None, domain="nimbus.example"),\n'
-        "\n    # ── local ──\n"
+        "\n    # ── enterprise / cloud ──\n"
     ) in read(checkout, BRANDS)
     assert read(checkout, "pyproject.toml") == read(pristine, "pyproject.toml")
 

@@ -155,8 +155,30 @@ def _brand_fields(tree: ast.Module) -> set[str]:
     return {n.target.id for n in cls.body if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name)}
 
 
+_SECTION_COMMENT = re.compile(r"[ \t]*# ── (.+?) ─")
+#: Where Prompture 1.15 lists Groq, OpenRouter and ModelScope: the section an API provider joins.
+_PLATFORMS_SECTION = "inference platforms"
+
+
+def _entries_in_section(text: str, node: ast.Dict, title: str) -> list[int]:
+    """Indexes of the dict's entries under its ``# ── <title> ──`` comment (up to the next such comment)."""
+    lines = text.splitlines()
+    sections = [
+        (number, match.group(1).strip())
+        for number in range(node.lineno, (node.end_lineno or node.lineno) + 1)
+        if (match := _SECTION_COMMENT.match(lines[number - 1]))
+    ]
+    entries = []
+    for index, key in enumerate(node.keys):
+        above = [name for number, name in sections if number < key.lineno]
+        if above and above[-1] == title:
+            entries.append(index)
+    return entries
+
+
 def step_brand(ctx: Context) -> StepResult:
-    """A ``ProviderBrand`` entry: local providers at the end, others after the last non-local entry."""
+    """A ``ProviderBrand`` entry: local providers at the end, others with the inference platforms (else after the
+    last non-local entry)."""
     step, a = "brand", ctx.answers
     if not a.brand:
         return _not_applicable(ctx, step, "brand", "brand not answered yes")
@@ -186,7 +208,8 @@ def step_brand(ctx: Context) -> StepResult:
     key = f"{py_str(a.provider)}: "
     line_length = ruff_line_length(ctx.root)
     non_local = [i for i, v in enumerate(node.values) if not _is_local_brand(v)]
-    after = len(node.keys) - 1 if local or not non_local else non_local[-1]
+    platforms = _entries_in_section(text, node, _PLATFORMS_SECTION) or non_local
+    after = len(node.keys) - 1 if local or not platforms else platforms[-1]
     if after < 0 or after == len(node.keys) - 1:
         text = insert_item(text, node, len(node.keys), key, value, line_length=line_length)
     else:
