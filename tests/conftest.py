@@ -65,6 +65,11 @@ def pytest_configure(config):
         "hostile(area, outcome): a hostile-input or fault case; the README's figures are counted from these "
         "(scripts/hostile_figures.py)",
     )
+    config.addinivalue_line(
+        "markers",
+        "e2e: a real copier copy, then Prompture's public APIs in the checkout against fake servers "
+        "(tests/test_differential.py)",
+    )
 
 
 # ── end of the hostile block ───────────────────────────────────────────────────
