@@ -56,6 +56,7 @@ class ModelsDevExtension(Extension):
             default_endpoint=facts.default_endpoint,
             default_model=facts.default_model,
             model_flag=facts.model_flag,
+            provider_flag=facts.provider_flag,
             rate_file_text=facts.rate_file_text,
         )
 

@@ -31,7 +31,7 @@ DEFAULT_SOURCES = {
     "default_api_key_env": "models.dev: the provider's `env`",
     "default_endpoint": "models.dev: the provider's `api`",
     "default_model": "models.dev: newest tool-capable, non-deprecated text model",
-    "model_flag": "models.dev: the default model's capabilities",
+    "provider_flag": "models.dev: yes when any of the provider's models has it",
     "default_key_check_url": "`endpoint` + `/models` for OpenAI-compatible APIs, else empty",
     "default_brand_domain": "the endpoint's host (else models.dev `doc`) without `api.`/`www.`; empty when local",
 }

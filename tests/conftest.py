@@ -80,6 +80,11 @@ def pytest_configure(config):
         "hostile(area, outcome): a hostile-input or fault case (tests/test_hostile_*.py); the figures in "
         "docs/hostile-input.md are counted from these (scripts/hostile_figures.py)",
     )
+    config.addinivalue_line(
+        "markers",
+        "e2e: a real copier copy, then Prompture's public APIs in the checkout against fake servers "
+        "(tests/test_differential.py)",
+    )
 
 
 # ── end of the markers block ───────────────────────────────────────────────────

@@ -416,3 +416,15 @@ print(json.dumps({{
     assert seen["think"] == [False, True, 200000]
     assert seen["vision_structured"] is None
     assert seen["bolt_tokens_param"] == "max_tokens"
+
+
+def test_provider_flags_say_whether_any_model_has_the_capability(acme, nimbus):
+    # acme-chat-1 has structured output, acme-vision-1 images, every acme model tool calls.
+    assert {flag: facts.provider_flag(acme, flag) for flag in facts.DRIVER_FLAGS} == {
+        "json_mode": True,
+        "json_schema": True,
+        "tool_use": True,
+        "vision": True,
+    }
+    assert facts.provider_flag(nimbus, "json_schema") is False  # no nimbus model says it has structured output
+    assert facts.provider_flag({}, "json_mode") is facts.model_flag({}, "", "json_mode")

@@ -398,7 +398,8 @@ def test_streaming(rendered):
         assert request["json"]["stream_options"] == {"include_usage": True}
 
 
-def test_failures_become_clear_runtime_errors(rendered):
+def test_failures_become_clear_errors_and_a_reply_without_usage_is_kept(rendered):
+    """HTTP failures raise 1.15.1's DriverHTTPError (a RuntimeError) with the status; a reply without usage is kept."""
     with FakeOpenAI() as server:
         server.queue_error(400, "model acme-nope does not exist")
         server.queue_raw("{this is not json")
@@ -411,10 +412,12 @@ def test_failures_become_clear_runtime_errors(rendered):
             """
             def attempt(call):
                 try:
-                    call()
+                    reply = call()
                 except Exception as exc:
-                    return [type(exc).__name__, str(exc)]
-                return None
+                    status = getattr(exc, "status_code", None)
+                    return [type(exc).__name__, str(exc), isinstance(exc, RuntimeError), status]
+                meta = reply["meta"]
+                return {"text": reply["text"], "meta": {k: meta.get(k) for k in ("total_tokens", "usage_complete")}}
 
             d = AcmeDriver()
             messages = [{"role": "user", "content": "hi"}]
@@ -431,12 +434,16 @@ def test_failures_become_clear_runtime_errors(rendered):
             ACME_ENDPOINT=server.url,
         )
     http_error, malformed, no_choices, no_usage, stream_error, async_error = out
-    for failure in out:
-        assert failure is not None and failure[0] == "RuntimeError", failure
+    assert no_usage == {"text": "hi", "meta": {"total_tokens": 0, "usage_complete": False}}
+    for failure in (http_error, malformed, no_choices, stream_error, async_error):
+        assert isinstance(failure, list) and failure[2] is True, failure  # a RuntimeError
         assert failure[1].startswith("Acme AI API")
+    for failure, status in ((http_error, 400), (stream_error, 503), (async_error, 429)):
+        assert failure[0] == "DriverHTTPError", failure
+        if rendered.style != "custom_sdk":  # the test's SDK error carries no status
+            assert failure[3] == status, failure
     assert "400" in http_error[1] and "model acme-nope does not exist" in http_error[1]
     assert "no choices" in no_choices[1]
-    assert "no usage" in no_usage[1]
     assert "503" in stream_error[1] and "overloaded" in stream_error[1]
     assert "429" in async_error[1] and "slow down" in async_error[1]
     if rendered.style != "custom_sdk":

@@ -45,12 +45,12 @@ L4_PIN = layouts.L4.pin  # 1.15.1
 STYLES = ("openai_compatible", "http", "custom_sdk")
 AUTHS = ("api_key", "endpoint", "api_key_and_endpoint")
 SDK = ["sdk_package=acme-sdk", "sdk_import=acme_sdk"]
-# The models.dev default model (acme-chat-1) gives JSON mode with a strict schema and tool
-# use, no vision. Each auth also varies one flag, so every capability test runs in every style.
+# The models.dev facts (what any acme model has) give JSON mode with a strict schema, tool use
+# and vision (acme-vision-1). Each auth also varies one flag, so every capability test runs in every style.
 AUTH_EXTRAS = {
-    "api_key": [],
+    "api_key": ["supports_vision=false"],
     "endpoint": ["supports_json_schema=false"],  # JSON mode with the schema in the prompt
-    "api_key_and_endpoint": ["supports_vision=true"],
+    "api_key_and_endpoint": [],
 }
 NO_CAPABILITIES = [
     "supports_messages=false",

@@ -56,7 +56,7 @@ COPIER = "Copier:"
 EXEMPT = {
     # Contract checks on values the template itself builds or has already validated.
     "not an identifier: …": "edits._double_quoted only gets class names built from validated answers",
-    "unknown flag …; expected one of": "facts.model_flag is only called from copier.yml, with fixed flag names",
+    "unknown flag …; expected one of": "model_flag: only copier.yml and provider_flag call it, with fixed flag names",
     "unknown api_style …; expected one of": "api_style is a choice question: Copier refuses other values first",
     "no Python literal for answers of type": "pyliteral.py_value only gets the scalar answers the templates pass",
     "cannot be imported relatively from": "wiring.context.package_import only gets paths from LAYOUTS",

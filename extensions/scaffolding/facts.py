@@ -392,6 +392,21 @@ def model_flag(facts: dict, model_id: str, flag: str) -> bool:
     return _accepts_images(model) is True
 
 
+def provider_flag(facts: dict, flag: str) -> bool:
+    """The default for one driver capability flag: whether any of the provider's models has it.
+
+    In Prompture a driver class's ``supports_*`` flags describe the provider; the
+    per-model check (``get_model_capabilities``, ``_validate_model_capabilities``)
+    decides per call. So a provider with one vision model gets ``supports_vision``.
+    Each model is judged by :func:`model_flag`'s rule; without facts or models the
+    rule's unknown-model answer is the default.
+    """
+    models = _models(facts)
+    if not models:
+        return model_flag(facts, "", flag)
+    return any(model_flag(facts, model_id, flag) for model_id in models)
+
+
 def _provider(facts: Any) -> dict:
     provider = facts.get("provider") if isinstance(facts, dict) else None
     return provider if isinstance(provider, dict) else {}

@@ -79,6 +79,16 @@ class DriverFacts:
     list_models: bool  # Driver.list_models and driver_base._fetch_openai_compatible_models (discovery asks drivers)
     inject_schema: bool  # Driver._inject_schema_into_messages (else the driver defines its own)
     cost_cached_tokens: bool  # CostMixin._calculate_cost(..., cached_tokens=...)
+    # The shared helpers of Prompture's own OpenAI-compatible drivers (1.15.1 has them all;
+    # the rendered driver calls each one it has and keeps a local fallback only without it).
+    http_error: bool = False  # driver_base.DriverHTTPError (status_code, retryable) for failed requests
+    tool_call_dict: bool = False  # driver_base._tool_call_dict (arguments_error on malformed arguments)
+    openai_tool_options: bool = False  # driver_base._apply_openai_tool_options (tool_choice checked, translated)
+    usage_model_name: bool = False  # Driver._usage_model_name (usage recorded as provider/model)
+    live_tool_stream: bool = False  # drivers/_openai_compat_stream.py (tool calls streamed as LiveEvents)
+    effort: bool = False  # drivers/_effort.py apply_effort (effort / reasoning_effort options)
+    openai_compat: bool = False  # drivers/_openai_compat.py merge_extra_body, apply_guided_decoding
+    rate_limits: bool = False  # infra/rate_limits.py add_rate_limits, limits_from_response (meta["rate_limits"])
 
     def markers(self) -> tuple[Marker, ...]:
         base, cost = module_file(self.driver_base), module_file(self.cost_mixin)
@@ -92,13 +102,42 @@ class DriverFacts:
             Marker(module_file(self.model_rates), "def get_model_capabilities("),
             Marker("prompture/drivers/vision_helpers.py", "def _prepare_openai_vision_messages("),
         )
+        async_base, drivers = module_file(self.async_driver_base), "prompture/drivers"
+        stream, compat = f"{drivers}/_openai_compat_stream.py", f"{drivers}/_openai_compat.py"
         optional = (
-            (self.parse_tool_arguments, Marker(base, "def _parse_tool_arguments(")),
-            (self.list_models, Marker(base, "def _fetch_openai_compatible_models(")),
-            (self.inject_schema, Marker(base, "def _inject_schema_into_messages(")),
-            (self.cost_cached_tokens, Marker(cost, "cached_tokens: int | float = 0")),
+            (self.parse_tool_arguments, (Marker(base, "def _parse_tool_arguments("),)),
+            (self.list_models, (Marker(base, "def _fetch_openai_compatible_models("),)),
+            (self.inject_schema, (Marker(base, "def _inject_schema_into_messages("),)),
+            (self.cost_cached_tokens, (Marker(cost, "cached_tokens: int | float = 0"),)),
+            (self.http_error, (Marker(base, "class DriverHTTPError("),)),
+            (self.tool_call_dict, (Marker(base, "def _tool_call_dict("),)),
+            (self.openai_tool_options, (Marker(base, "def _apply_openai_tool_options("),)),
+            (
+                self.usage_model_name,
+                (Marker(base, "def _usage_model_name("), Marker(async_base, "def _usage_model_name(")),
+            ),
+            (
+                self.live_tool_stream,
+                (
+                    Marker(stream, "def iter_openai_compat_live_events("),
+                    Marker(stream, "def aiter_openai_compat_live_events("),
+                    Marker(stream, "def _dict_to_chunk("),
+                ),
+            ),
+            (self.effort, (Marker(f"{drivers}/_effort.py", "def apply_effort("),)),
+            (
+                self.openai_compat,
+                (Marker(compat, "def merge_extra_body("), Marker(compat, "def apply_guided_decoding(")),
+            ),
+            (
+                self.rate_limits,
+                (
+                    Marker("prompture/infra/rate_limits.py", "def add_rate_limits("),
+                    Marker("prompture/infra/rate_limits.py", "def limits_from_response("),
+                ),
+            ),
         )
-        return always + tuple(marker for used, marker in optional if used)
+        return always + tuple(marker for used, markers in optional if used for marker in markers)
 
 
 _FLAT_DRIVER = DriverFacts(
@@ -236,7 +275,20 @@ L4 = Layout(
         "claude_md",
         *PROVIDER_LISTS,
     ),
-    driver=DriverFacts(**{**_INFRA_DRIVER.__dict__, "cost_cached_tokens": True}),
+    driver=DriverFacts(
+        **{
+            **_INFRA_DRIVER.__dict__,
+            "cost_cached_tokens": True,
+            "http_error": True,
+            "tool_call_dict": True,
+            "openai_tool_options": True,
+            "usage_model_name": True,
+            "live_tool_stream": True,
+            "effort": True,
+            "openai_compat": True,
+            "rate_limits": True,
+        }
+    ),
     wired=True,
 )
 

@@ -18,7 +18,13 @@ It speaks ``POST /chat/completions`` and ``GET /models`` (with or without the
 * ``response_format`` json_schema/json_object replies are JSON text.
 * Scripted replies (``queue_reply``, ``queue_tool_call``), failures
   (``queue_error``, ``fail_with``) and raw bodies (``queue_raw``) are served
-  first-in, first-out, one per chat request, before the defaults.
+  first-in, first-out, one per chat request, before the defaults. A failure
+  can carry headers (``Retry-After``, ``x-ratelimit-*``).
+* ``response_headers`` go out with every successful chat reply (e.g. the
+  ``x-ratelimit-*`` headers real providers send).
+* ``interleave_tool_calls=True`` streams several tool calls the way some
+  servers do: every call's head first, then argument fragments taking turns
+  by ``index``.
 
 Each recorded request is a dict: ``method``, ``path``, ``headers`` (lower-case
 names), ``json`` (decoded body or None), ``raw`` (body text) and
@@ -29,6 +35,7 @@ driver reuses its connection).
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import threading
 from collections import deque
@@ -55,6 +62,8 @@ class FakeOpenAI:
         api_key: str | None = None,
         include_usage: bool = True,
         stream_noise: bool = False,
+        response_headers: dict[str, str] | None = None,
+        interleave_tool_calls: bool = False,
     ) -> None:
         """
         Args:
@@ -68,6 +77,8 @@ class FakeOpenAI:
             include_usage: False leaves ``usage`` out of JSON replies and streams.
             stream_noise: True adds ``event:`` lines, blank data and a line of non-JSON
                 data to every stream (drivers must skip them).
+            response_headers: extra headers of every successful chat reply.
+            interleave_tool_calls: stream tool-call argument fragments taking turns by index.
         """
         self.prompt_tokens = prompt_tokens
         self.completion_tokens = completion_tokens
@@ -79,6 +90,8 @@ class FakeOpenAI:
         self.api_key = api_key
         self.include_usage = include_usage
         self.stream_noise = stream_noise
+        self.response_headers = dict(response_headers or {})
+        self.interleave_tool_calls = interleave_tool_calls
         self.requests: list[dict[str, Any]] = []
         self._script: deque[dict[str, Any]] = deque()
         self._persistent_failure: dict[str, Any] | None = None
@@ -180,14 +193,17 @@ class FakeOpenAI:
         *,
         body: Any = None,
         times: int = 1,
+        headers: dict[str, str] | None = None,
     ) -> None:
         """Script the next ``times`` chat requests to fail with ``status`` and an OpenAI error body.
 
         ``body`` (a JSON-able value, or a str sent as is) replaces the default
-        ``{"error": {"message": ..., "type": ..., "code": ...}}``.
+        ``{"error": {"message": ..., "type": ..., "code": ...}}``; ``headers``
+        (e.g. ``{"Retry-After": "1"}``) go out with the failure.
         """
         for _ in range(times):
-            self._push({"kind": "error", "status": status, "body": _error_body(status, message, body)})
+            item = {"kind": "error", "status": status, "body": _error_body(status, message, body)}
+            self._push({**item, "headers": dict(headers or {})})
 
     def fail_with(self, status: int = 500, message: str = "The fake server is failing.", *, body: Any = None) -> None:
         """Fail every chat request from now on (until ``stop_failing``)."""
@@ -310,11 +326,19 @@ class _Handler(BaseHTTPRequestHandler):
             self.fake.requests.append(record)
         return record
 
-    def _send(self, status: int, body: str | bytes, content_type: str = "application/json") -> None:
+    def _send(
+        self,
+        status: int,
+        body: str | bytes,
+        content_type: str = "application/json",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         data = body.encode() if isinstance(body, str) else body
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
 
@@ -358,7 +382,8 @@ class _Handler(BaseHTTPRequestHandler):
         scripted = self.fake._next_scripted()
         if scripted is not None and scripted["kind"] == "error":
             payload = scripted["body"]
-            self._send(scripted["status"], payload if isinstance(payload, str) else json.dumps(payload))
+            text = payload if isinstance(payload, str) else json.dumps(payload)
+            self._send(scripted["status"], text, headers=scripted.get("headers"))
             return
         if scripted is not None and scripted["kind"] == "raw":
             self._send(scripted["status"], scripted["body"], scripted["content_type"])
@@ -367,7 +392,8 @@ class _Handler(BaseHTTPRequestHandler):
         if body.get("stream"):
             self._stream(body, reply)
         else:
-            self._send_json(200, _completion(body.get("model") or "", reply))
+            completion = json.dumps(_completion(body.get("model") or "", reply))
+            self._send(200, completion, headers=self.fake.response_headers)
 
     # ── streaming ──────────────────────────────────────────────────────────
 
@@ -376,6 +402,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Transfer-Encoding", "chunked")
+        for name, value in self.fake.response_headers.items():
+            self.send_header(name, value)
         self.end_headers()
         model = body.get("model") or ""
         base = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0, "model": model}
@@ -393,12 +421,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._event(chunk({"reasoning_content": piece}))
         for piece in _pieces(reply["text"]):
             self._event(chunk({"content": piece}))
-        for index, call in enumerate(reply["tool_calls"]):
-            function = {"name": call["function"]["name"], "arguments": ""}
-            head = {"index": index, "id": call["id"], "type": "function", "function": function}
-            self._event(chunk({"tool_calls": [head]}))
-            for piece in _pieces(call["function"]["arguments"], size=8):
-                self._event(chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]}))
+        for delta in _tool_call_deltas(reply["tool_calls"], interleave=self.fake.interleave_tool_calls):
+            self._event(chunk({"tool_calls": [delta]}))
         self._event(chunk({}, reply["finish_reason"]))
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         if include_usage and reply["usage"] is not None:
@@ -436,6 +460,23 @@ def _tool_call(index: int, call: dict[str, Any]) -> dict[str, Any]:
             "arguments": arguments if isinstance(arguments, str) else json.dumps(arguments),
         },
     }
+
+
+def _tool_call_deltas(calls: list[dict[str, Any]], *, interleave: bool) -> list[dict[str, Any]]:
+    """The stream's tool-call deltas: per call a head (id, name) then argument fragments of 8 characters.
+
+    ``interleave`` sends every head first, then the fragments taking turns by index.
+    """
+    heads, fragments = [], []
+    for index, call in enumerate(calls):
+        function = {"name": call["function"]["name"], "arguments": ""}
+        heads.append({"index": index, "id": call["id"], "type": "function", "function": function})
+        pieces = _pieces(call["function"]["arguments"], size=8)
+        fragments.append([{"index": index, "function": {"arguments": piece}} for piece in pieces])
+    if not interleave:
+        return [delta for head, parts in zip(heads, fragments, strict=True) for delta in (head, *parts)]
+    turns = [part for round_ in itertools.zip_longest(*fragments) for part in round_ if part is not None]
+    return heads + turns
 
 
 def _completion(model: str, reply: dict[str, Any]) -> dict[str, Any]:
