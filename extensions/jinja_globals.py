@@ -138,6 +138,7 @@ class CheckoutExtension(Extension):
             example_problem=checks.example_problem,
             default_class_prefix=self._class_prefix,
             detected_layout=self._detected_layout,
+            detected_helpers=self._detected_helpers,
             py_str=literals.py_str,
             py_value=literals.py_value,
         )
@@ -167,11 +168,20 @@ class CheckoutExtension(Extension):
             raise UserMessageError(str(error)) from error
 
     @staticmethod
-    def _layout_facts(name: str) -> dict:
-        """What the rendered files may use in the recorded layout (``Layout.template_facts``)."""
+    def _detected_helpers(checkout: object, layout: object) -> list[str]:
+        """The release's shared helpers the driver may call (``Layout.helpers_in``); [] in a scratch folder."""
         layouts = _scaffolding("layouts")
         try:
-            return layouts.layout_named(str(name)).template_facts()
+            return layouts.layout_named(str(layout)).helpers_in(Path(str(checkout)))
+        except layouts.LayoutError:
+            return []  # no layout known: the layout question reports that
+
+    @staticmethod
+    def _layout_facts(name: str, helpers: object = ()) -> dict:
+        """What the rendered files may use: the recorded layout's facts and helpers (``Layout.template_facts``)."""
+        layouts = _scaffolding("layouts")
+        try:
+            return layouts.layout_named(str(name)).template_facts(helpers if isinstance(helpers, list) else ())
         except layouts.LayoutError as error:
             raise UserMessageError(str(error)) from error
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -69,6 +69,7 @@ class DriverFacts:
     A helper marked True is used by the rendered driver, so it is also a marker of the
     layout (:meth:`markers`): a release early in the layout's range that lacks it is
     refused with the helper named, instead of getting a driver that cannot import.
+    Helpers that arrived within a layout's range are :data:`RELEASE_HELPERS` instead.
     """
 
     driver_base: str  # module of Driver
@@ -79,16 +80,6 @@ class DriverFacts:
     list_models: bool  # Driver.list_models and driver_base._fetch_openai_compatible_models (discovery asks drivers)
     inject_schema: bool  # Driver._inject_schema_into_messages (else the driver defines its own)
     cost_cached_tokens: bool  # CostMixin._calculate_cost(..., cached_tokens=...)
-    # The shared helpers of Prompture's own OpenAI-compatible drivers (1.15.1 has them all;
-    # the rendered driver calls each one it has and keeps a local fallback only without it).
-    http_error: bool = False  # driver_base.DriverHTTPError (status_code, retryable) for failed requests
-    tool_call_dict: bool = False  # driver_base._tool_call_dict (arguments_error on malformed arguments)
-    openai_tool_options: bool = False  # driver_base._apply_openai_tool_options (tool_choice checked, translated)
-    usage_model_name: bool = False  # Driver._usage_model_name (usage recorded as provider/model)
-    live_tool_stream: bool = False  # drivers/_openai_compat_stream.py (tool calls streamed as LiveEvents)
-    effort: bool = False  # drivers/_effort.py apply_effort (effort / reasoning_effort options)
-    openai_compat: bool = False  # drivers/_openai_compat.py merge_extra_body, apply_guided_decoding
-    rate_limits: bool = False  # infra/rate_limits.py add_rate_limits, limits_from_response (meta["rate_limits"])
 
     def markers(self) -> tuple[Marker, ...]:
         base, cost = module_file(self.driver_base), module_file(self.cost_mixin)
@@ -102,42 +93,13 @@ class DriverFacts:
             Marker(module_file(self.model_rates), "def get_model_capabilities("),
             Marker("prompture/drivers/vision_helpers.py", "def _prepare_openai_vision_messages("),
         )
-        async_base, drivers = module_file(self.async_driver_base), "prompture/drivers"
-        stream, compat = f"{drivers}/_openai_compat_stream.py", f"{drivers}/_openai_compat.py"
         optional = (
-            (self.parse_tool_arguments, (Marker(base, "def _parse_tool_arguments("),)),
-            (self.list_models, (Marker(base, "def _fetch_openai_compatible_models("),)),
-            (self.inject_schema, (Marker(base, "def _inject_schema_into_messages("),)),
-            (self.cost_cached_tokens, (Marker(cost, "cached_tokens: int | float = 0"),)),
-            (self.http_error, (Marker(base, "class DriverHTTPError("),)),
-            (self.tool_call_dict, (Marker(base, "def _tool_call_dict("),)),
-            (self.openai_tool_options, (Marker(base, "def _apply_openai_tool_options("),)),
-            (
-                self.usage_model_name,
-                (Marker(base, "def _usage_model_name("), Marker(async_base, "def _usage_model_name(")),
-            ),
-            (
-                self.live_tool_stream,
-                (
-                    Marker(stream, "def iter_openai_compat_live_events("),
-                    Marker(stream, "def aiter_openai_compat_live_events("),
-                    Marker(stream, "def _dict_to_chunk("),
-                ),
-            ),
-            (self.effort, (Marker(f"{drivers}/_effort.py", "def apply_effort("),)),
-            (
-                self.openai_compat,
-                (Marker(compat, "def merge_extra_body("), Marker(compat, "def apply_guided_decoding(")),
-            ),
-            (
-                self.rate_limits,
-                (
-                    Marker("prompture/infra/rate_limits.py", "def add_rate_limits("),
-                    Marker("prompture/infra/rate_limits.py", "def limits_from_response("),
-                ),
-            ),
+            (self.parse_tool_arguments, Marker(base, "def _parse_tool_arguments(")),
+            (self.list_models, Marker(base, "def _fetch_openai_compatible_models(")),
+            (self.inject_schema, Marker(base, "def _inject_schema_into_messages(")),
+            (self.cost_cached_tokens, Marker(cost, "cached_tokens: int | float = 0")),
         )
-        return always + tuple(marker for used, markers in optional if used for marker in markers)
+        return always + tuple(marker for used, marker in optional if used)
 
 
 _FLAT_DRIVER = DriverFacts(
@@ -159,6 +121,35 @@ _INFRA_DRIVER = DriverFacts(
     list_models=True,
     inject_schema=True,
     cost_cached_tokens=False,
+)
+
+
+#: Shared helpers of Prompture's own OpenAI-compatible drivers that arrived within a layout's
+#: range (1.15.1 has them all, 1.1.1 none): name -> the (file, text) pairs that show it, where
+#: "{base}" / "{async_base}" are the layout's driver base modules. Found in the checkout at copy
+#: time and recorded (the ``prompture_helpers`` answer); the rendered driver calls each one the
+#: release has and keeps a local fallback for the others.
+RELEASE_HELPERS: Mapping[str, tuple[tuple[str, str], ...]] = MappingProxyType(
+    {
+        "http_error": (("{base}", "class DriverHTTPError("),),  # status_code, retryable
+        "tool_call_dict": (("{base}", "def _tool_call_dict("),),  # arguments_error on malformed arguments
+        "openai_tool_options": (("{base}", "def _apply_openai_tool_options("),),  # tool_choice checked
+        "usage_model_name": (("{base}", "def _usage_model_name("), ("{async_base}", "def _usage_model_name(")),
+        "live_tool_stream": (  # tool calls streamed as LiveEvents (ask_live)
+            ("prompture/drivers/_openai_compat_stream.py", "def iter_openai_compat_live_events("),
+            ("prompture/drivers/_openai_compat_stream.py", "def aiter_openai_compat_live_events("),
+            ("prompture/drivers/_openai_compat_stream.py", "def _dict_to_chunk("),
+        ),
+        "effort": (("prompture/drivers/_effort.py", "def apply_effort("),),  # effort / reasoning_effort
+        "openai_compat": (  # extra_body, guided decoding
+            ("prompture/drivers/_openai_compat.py", "def merge_extra_body("),
+            ("prompture/drivers/_openai_compat.py", "def apply_guided_decoding("),
+        ),
+        "rate_limits": (  # meta["rate_limits"]
+            ("prompture/infra/rate_limits.py", "def add_rate_limits("),
+            ("prompture/infra/rate_limits.py", "def limits_from_response("),
+        ),
+    }
 )
 
 
@@ -199,12 +190,26 @@ class Layout:
     def all_markers(self) -> tuple[Marker, ...]:
         return self.markers + tuple(m for m in self.driver.markers() if m not in self.markers)
 
-    def template_facts(self) -> dict[str, Any]:
-        """What the templates need to know (the ``layout_facts`` Jinja filter)."""
+    def helpers_in(self, root: Path) -> list[str]:
+        """The :data:`RELEASE_HELPERS` the checkout at ``root`` has, sorted."""
+        modules = {
+            "{base}": module_file(self.driver.driver_base),
+            "{async_base}": module_file(self.driver.async_driver_base),
+        }
+        return sorted(
+            name
+            for name, shown_by in RELEASE_HELPERS.items()
+            if not any(Marker(modules.get(path, path), text).problem(root) for path, text in shown_by)
+        )
+
+    def template_facts(self, helpers: Iterable[str] = ()) -> dict[str, Any]:
+        """What the templates need to know (the ``layout_facts`` Jinja filter), with the recorded ``helpers``."""
+        present = set(helpers)
         return {
             "name": self.name,
             "title": self.title,
             **{key: getattr(self.driver, key) for key in DriverFacts.__dataclass_fields__},
+            **{name: name in present for name in RELEASE_HELPERS},
             "renders": sorted(self.rendered),
             "rate_file": self.rendered.get("rates"),
         }
@@ -275,20 +280,7 @@ L4 = Layout(
         "claude_md",
         *PROVIDER_LISTS,
     ),
-    driver=DriverFacts(
-        **{
-            **_INFRA_DRIVER.__dict__,
-            "cost_cached_tokens": True,
-            "http_error": True,
-            "tool_call_dict": True,
-            "openai_tool_options": True,
-            "usage_model_name": True,
-            "live_tool_stream": True,
-            "effort": True,
-            "openai_compat": True,
-            "rate_limits": True,
-        }
-    ),
+    driver=DriverFacts(**{**_INFRA_DRIVER.__dict__, "cost_cached_tokens": True}),
     wired=True,
 )
 
