@@ -25,6 +25,7 @@ DEFAULT_SOURCES = {
     "models_dev_facts": "models.dev: the provider's record, fetched once",
     "models_dev_facts.provider.name": "models.dev: the provider's `name`, else `class_prefix`",
     "detected_layout": "detected from the checkout's files",
+    "detected_helpers": "detected from the checkout's files",
     "default_class_prefix": "`provider` in CamelCase",
     "default_api_style": "models.dev: the provider's npm package and API URL",
     "default_auth": "models.dev: the provider's API URL and env variables",
@@ -33,7 +34,7 @@ DEFAULT_SOURCES = {
     "default_model": "models.dev: newest tool-capable, non-deprecated text model",
     "provider_flag": "models.dev: yes when any of the provider's models has it",
     "default_key_check_url": "`endpoint` + `/models` for OpenAI-compatible APIs, else empty",
-    "default_brand_domain": "the endpoint's host (else models.dev `doc`) without `api.`/`www.`; empty when local",
+    "default_brand_domain": "the registrable domain (Public Suffix List) of the endpoint's host, else of models.dev `doc`; empty when local",
 }
 _FILTER_OR_CALL = re.compile(r"(models_dev_facts(?:\.\w+)+)|\|\s*(\w+)|(\w+)\(")
 
