@@ -34,7 +34,7 @@ DEFAULT_SOURCES = {
     "default_model": "models.dev: newest tool-capable, non-deprecated text model",
     "provider_flag": "models.dev: yes when any of the provider's models has it",
     "default_key_check_url": "`endpoint` + `/models` for OpenAI-compatible APIs, else empty",
-    "default_brand_domain": "registrable domain (Public Suffix List) of the endpoint, else models.dev `doc`; empty if local",
+    "default_brand_domain": "registrable domain (public suffix rules) of the endpoint, else `doc`; empty if local",
 }
 _FILTER_OR_CALL = re.compile(r"(models_dev_facts(?:\.\w+)+)|\|\s*(\w+)|(\w+)\(")
 
