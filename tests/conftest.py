@@ -65,6 +65,7 @@ def pytest_configure(config):
         "hostile(area, outcome): a hostile-input or fault case; the README's figures are counted from these "
         "(scripts/hostile_figures.py)",
     )
+    config.addinivalue_line("markers", "e2e: drives the real questionnaire or a full copy end to end (slow)")
 
 
 # ── end of the hostile block ───────────────────────────────────────────────────
