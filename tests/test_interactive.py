@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 import yaml
 from support.copier_cli import run_copier, tree_digest
+from support.hostile import copier_env
 from support.models_dev_server import refused_url
-from support.scaffold import copier_env
 from support.sdists import extract_checkout
 from support.template_repo import git, snapshot_template
 from support.terminal import Questionnaire
@@ -54,9 +54,9 @@ def fresh_checkout(pristine: Path, destination: Path) -> Path:
     return destination
 
 
-def offline_env(tmp: Path, models_dev) -> dict[str, str]:
+def offline_env(tmp: Path) -> dict[str, str]:
     """No models.dev anywhere: a refused URL, an empty cache, no Prompture cache under HOME."""
-    env = {**copier_env(tmp, models_dev), "MODELS_DEV_URL": refused_url()}
+    env = copier_env(tmp, refused_url())
     assert not (tmp / "home" / ".prompture").exists()
     return env
 
@@ -72,7 +72,7 @@ def added_lines(checkout: Path) -> list[str]:
 
 
 def test_enter_through_a_listed_provider_wires_it_like_defaults(template, pristine, models_dev, tmp_path):
-    env = copier_env(tmp_path, models_dev)
+    env = copier_env(tmp_path, models_dev.url)
     typed = fresh_checkout(pristine, tmp_path / "typed")
 
     with Questionnaire.start(template, typed, env) as tui:
@@ -101,7 +101,7 @@ def test_enter_through_a_listed_provider_wires_it_like_defaults(template, pristi
 def test_offline_an_unlisted_provider_is_asked_for_what_models_dev_would_give(template, pristine, models_dev, tmp_path):
     checkout = fresh_checkout(pristine, tmp_path / "checkout")
 
-    with Questionnaire.start(template, checkout, offline_env(tmp_path, models_dev)) as tui:
+    with Questionnaire.start(template, checkout, offline_env(tmp_path)) as tui:
         tui.answer("provider", UNLISTED)
         tui.expect_text("models.dev unreachable (")
         tui.answer("models_dev_provider", "")
@@ -142,7 +142,7 @@ def test_a_wrong_answer_shows_its_message_and_is_asked_again(template, pristine,
     checkout = fresh_checkout(pristine, tmp_path / "checkout")
     before = tree_digest(checkout)
 
-    with Questionnaire.start(template, checkout, copier_env(tmp_path, models_dev)) as tui:
+    with Questionnaire.start(template, checkout, copier_env(tmp_path, models_dev.url)) as tui:
         assert tui.next_prompt() == "provider"
         tui.enter()
         tui.expect_refusal("provider", "A provider name is required")
@@ -177,7 +177,7 @@ def test_ctrl_c_midway_leaves_the_checkout_byte_identical(template, pristine, mo
     checkout = fresh_checkout(pristine, tmp_path / "checkout")
     before, status = tree_digest(checkout), git(checkout, "status", "--porcelain", "--untracked-files=all")
 
-    with Questionnaire.start(template, checkout, copier_env(tmp_path, models_dev)) as tui:
+    with Questionnaire.start(template, checkout, copier_env(tmp_path, models_dev.url)) as tui:
         tui.answer("provider", LISTED)
         tui.enter_through_to("default_model")
         tui.interrupt()

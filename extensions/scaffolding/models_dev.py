@@ -183,7 +183,8 @@ def _fall_back(reason: str, stored: StoredCatalogue | None, url: str) -> Loaded:
         return _warn_and_use(
             reason, prompture.catalogue, f"Prompture's cache {_short_path(prompture.path)}, {prompture.age_text()}"
         )
-    unreachable = f"models.dev unreachable ({reason}) and no cached copy exists"
+    # The reason is cut, not the advice after it.
+    unreachable = f"models.dev unreachable ({_one_line(reason, 120)}) and no cached copy exists"
     _warn(
         f"{unreachable}: going on without it, so the endpoint, default model and prices are asked "
         f"(with --defaults, give them with --data). To use models.dev, {REACH_HINT}."
@@ -512,6 +513,6 @@ def _short_path(path: Path) -> str:
         return str(path)
 
 
-def _one_line(text: str, limit: int = 400) -> str:
+def _one_line(text: str, limit: int = 480) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
