@@ -239,6 +239,8 @@ def test_default_endpoint(acme, nimbus):
     assert facts.default_endpoint(nimbus) == ""
     assert facts.default_endpoint({}) == ""
     assert facts.default_endpoint(provider_only(api="/chat/completions")) == ""
+    # A URL with per-account ${VAR} parts is no default either (`--defaults` refuses it, naming --data endpoint).
+    assert facts.default_endpoint(provider_only(api="https://${DATABRICKS_HOST}/ai-gateway/v1")) == ""
     chat_url = provider_only(api="https://api.tbox.cn/api/llm/v1/chat/completions")
     assert facts.default_endpoint(chat_url) == "https://api.tbox.cn/api/llm/v1"
 

@@ -88,6 +88,19 @@ def test_a_models_dev_provider_without_an_api_url_is_refused_at_the_endpoint(pri
     assert "MODELS_DEV_URL" not in line  # models.dev answered
 
 
+def test_an_endpoint_with_per_account_parts_is_refused_cleanly(pristine, template, models_dev, tmp_path):
+    """skyforge's models.dev `api` holds ${SKYFORGE_ACCOUNT_ID}: no usable default, so no traceback either."""
+    checkout = fresh_checkout(pristine, tmp_path / "checkout")
+    before = tree_digest(checkout)
+    result = copy(template, checkout, {"provider": "skyforge"}, copier_env(tmp_path, models_dev.url))
+    line = refused_in_one_line(result, checkout, before)
+    assert line.startswith(
+        'endpoint has no default: models.dev\'s API URL for "skyforge" has parts to fill in per account '
+        "(https://api.skyforge.example/client/v4/accounts/${SKYFORGE_ACCOUNT_ID}/ai/v1). "
+    )
+    assert "give --data endpoint=https://api.acme.example/v1 (your values)" in line
+
+
 def added_lines(checkout: Path, pristine: Path) -> list[str]:
     """Lines of the checkout's files that the pristine sdist does not have (new files: all their lines)."""
     added = []

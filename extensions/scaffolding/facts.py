@@ -333,10 +333,10 @@ def default_api_key_env(facts: dict, provider: str) -> str:
 
 def default_endpoint(facts: dict) -> str:
     """models.dev's ``api`` base URL without a trailing ``/chat/completions`` or slash; "" when it
-    gives none (the question then has no default). A ``${VAR}`` part is kept: it marks what to fill in.
+    gives none, or one with ``${VAR}`` parts to fill in per account (the question then has no default).
     """
     api = _provider(facts).get("api", "").rstrip("/")
-    return api.removesuffix("/chat/completions").rstrip("/")
+    return "" if "${" in api else api.removesuffix("/chat/completions").rstrip("/")
 
 
 def key_env_names(facts: dict) -> list[str]:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .checks import has_endpoint
+from .facts import default_endpoint
 
 #: The questions in questionnaire order, with an example value for the ``--data`` hint.
 EXAMPLES = {
@@ -33,8 +34,7 @@ def lacks_default(key: str, answers: Mapping[str, Any]) -> bool:
     if key == "provider":
         return True
     if key == "endpoint":
-        asked = has_endpoint(answers.get("auth"), answers.get("api_style"))
-        return asked and not facts.get("provider", {}).get("api")
+        return has_endpoint(answers.get("auth"), answers.get("api_style")) and not default_endpoint(facts)
     if key == "default_model":
         return not facts.get("models")
     if key in ("price_input", "price_output"):
@@ -56,6 +56,8 @@ def missing_answer_message(key: str, answers: Mapping[str, Any], given: Mapping[
         later = [k for k in keys[keys.index(key) :] if k == key or (k not in given and lacks_default(k, answers))]
         if not provider_id:
             why = unreachable or "models_dev_provider is empty, so models.dev gives nothing"
+        elif key == "endpoint" and "${" in (api := _facts(answers).get("provider", {}).get("api", "")):
+            why = f'models.dev\'s API URL for "{provider_id}" has parts to fill in per account ({api})'
         elif key == "endpoint":
             why = f'models.dev gives no API URL for "{provider_id}"'
         else:
