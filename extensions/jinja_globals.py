@@ -55,6 +55,8 @@ class ModelsDevExtension(Extension):
             default_api_key_env=facts.default_api_key_env,
             default_endpoint=facts.default_endpoint,
             default_model=facts.default_model,
+            default_model_help=facts.default_model_help,
+            key_env_names=facts.key_env_names,
             model_flag=facts.model_flag,
             provider_flag=facts.provider_flag,
             rate_file_text=facts.rate_file_text,
@@ -101,10 +103,11 @@ class ModelsDevExtension(Extension):
             return {}
         catalogue = _scaffolding("models_dev").load_catalogue(revalidate=bool(refresh))
         if catalogue is None:
+            models_dev = _scaffolding("models_dev")
             raise UserMessageError(
-                f'No models.dev data to look up "{provider_id}": the catalogue could not be fetched and '
-                "no cache exists. Connect to the network (or set MODELS_DEV_URL to a reachable copy), "
-                "or leave models_dev_provider empty and give prices by hand."
+                f'No models.dev data to look up "{provider_id}": {models_dev.unreachable_reason()}. '
+                f"To use it, connect or {models_dev.REACH_HINT}; or leave models_dev_provider empty "
+                "and give the endpoint, default model and prices."
             )
         try:
             return facts.provider_facts(catalogue, provider_id)
@@ -151,6 +154,7 @@ class CheckoutExtension(Extension):
             default_key_check_url=extras.default_key_check_url,
             default_brand_domain=extras.default_brand_domain,
         )
+        environment.globals["no_default"] = self._no_default
         environment.globals["wiring_problem"] = self._wiring_problem
         environment.globals["wires"] = self._wires
         environment.globals["wiring_preview"] = self._wiring_preview
@@ -216,6 +220,23 @@ class CheckoutExtension(Extension):
         """Dry-run the wiring on the answers given so far (see ``checks.wiring_problem``)."""
         checks = _scaffolding("checks")
         return checks.wiring_problem(Path(str(context["_copier_conf"]["dst_path"])), context)
+
+    @staticmethod
+    @pass_context
+    def _no_default(context, key: str, unset: object) -> object:
+        """The default of a question that has none here (no models.dev value, or ``provider``).
+
+        ``unset`` is Copier's ``UNSET``: returned, Copier asks with an empty input, or skips
+        a question whose ``when`` is false. Under ``--defaults`` nothing is asked, so a question
+        that would be is refused here, before anything is written, naming the ``--data`` keys.
+        """
+        required = _scaffolding("required")
+        if not context["_copier_conf"]["defaults"] or not required.lacks_default(key, context):
+            return unset
+        offline = key != "provider" and not context.get("models_dev_provider")
+        unreachable = _scaffolding("models_dev").unreachable_reason() if offline else ""
+        given = context["_copier_conf"]["data"] or {}
+        raise UserMessageError(required.missing_answer_message(key, context, given, unreachable))
 
     @staticmethod
     @pass_context

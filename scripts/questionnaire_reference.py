@@ -30,11 +30,41 @@ DEFAULT_SOURCES = {
     "default_api_style": "models.dev: the provider's npm package and API URL",
     "default_auth": "models.dev: the provider's API URL and env variables",
     "default_api_key_env": "models.dev: the provider's `env`",
-    "default_endpoint": "models.dev: the provider's `api`",
-    "default_model": "models.dev: newest tool-capable, non-deprecated text model",
+    "default_endpoint": "models.dev: the provider's `api`; else none (asked)",
+    "default_model": "models.dev: newest tool-capable, non-deprecated text model; else none (asked)",
+    "no_default": "none (asked)",
     "provider_flag": "models.dev: yes when any of the provider's models has it",
     "default_key_check_url": "`endpoint` + `/models` for OpenAI-compatible APIs, else empty",
     "default_brand_domain": "registrable domain (public suffix rules) of the endpoint, else `doc`; empty if local",
+}
+# What the README adds to a question's one-line help (copier.yml keeps each help to one 80-column line).
+DETAILS = {
+    "provider": 'The registry name and the prefix of "provider/model" ids; it must be new in the checkout.',
+    "models_dev_provider": "See https://models.dev. Empty: the endpoint, default model and prices are asked.",
+    "lazy_import": "Yes: `pip install prompture[<provider>]` installs it; no: a hard dependency of Prompture.",
+    "api_key_env": (
+        "It must be new in the checkout, unless models.dev names it for this provider: a regional variant may "
+        "read its vendor's key (`.env.copy` then keeps the one line, and both providers read it)."
+    ),
+    "default_model": (
+        "The model used when a call names none. The prompt shows how many models models.dev lists and the "
+        "best ids that fit the line."
+    ),
+    "supports_messages": "Every API style renders every capability; a no removes the method and its tests.",
+    "supports_vision": (
+        'Images come inside chat messages; without generate_messages Prompture would flatten them to "[image]".'
+    ),
+    "with_tests": (
+        "Offline pytest tests of both drivers against a fake provider server on 127.0.0.1 (no network, no API "
+        "key), covering only the capabilities answered yes."
+    ),
+    "provider_env_fields": "In prompture/infra/provider_env.py, so one app can give each consumer its own key.",
+    "canonical_name": "What `provider_for_model(..., canonical=True)` returns. Empty: the map is left alone.",
+    "key_check_url": (
+        "The provider's cheapest authenticated read, e.g. a model listing (prompture/infra/provider_keys.py). "
+        "Empty: no live check, the key is saved unchecked."
+    ),
+    "brand": "In prompture/drivers/provider_branding.py, for apps that show providers.",
 }
 _FILTER_OR_CALL = re.compile(r"(models_dev_facts(?:\.\w+)+)|\|\s*(\w+)|(\w+)\(")
 
@@ -70,7 +100,10 @@ def reference_table(questions: dict[str, dict]) -> str:
     rows = ["| key | type | asked | default from | what |", "|---|---|---|---|---|"]
     for key, details in questions.items():
         help_text = " ".join(str(details.get("help", "")).split())
-        help_text = re.sub(r"\{%.*?%\}.*?\{%.*?%\}", "", help_text).replace("|", "\\|").strip()
+        help_text = "" if "{{" in help_text else help_text  # a help rendered from the answers: see DETAILS
+        if help_text and help_text[-1] not in ".?!":
+            help_text += "."
+        help_text = " ".join(filter(None, [help_text, DETAILS.get(key, "")])).replace("|", "\\|")
         choices = details.get("choices")
         if isinstance(choices, dict):
             help_text += " Choices: " + ", ".join(f"`{value}`" for value in choices.values()) + "."
@@ -83,7 +116,11 @@ def reference_table(questions: dict[str, dict]) -> str:
 
 def questions() -> dict[str, dict]:
     config = yaml.safe_load((ROOT / "copier.yml").read_text(encoding="utf-8"))
-    return {key: value for key, value in config.items() if not key.startswith("_")}
+    found = {key: value for key, value in config.items() if not key.startswith("_")}
+    stale = sorted(set(DETAILS) - set(found))
+    if stale:
+        raise SystemExit(f"scripts/questionnaire_reference.py: DETAILS names no question {', '.join(stale)}")
+    return found
 
 
 def updated_readme(readme: str) -> str:

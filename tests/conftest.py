@@ -85,6 +85,7 @@ def pytest_configure(config):
         "e2e: a real copier copy, then Prompture's public APIs in the checkout against fake servers "
         "(tests/test_differential.py)",
     )
+    config.addinivalue_line("markers", "e2e: drives the real questionnaire or a full copy end to end (slow)")
 
 
 # ── end of the markers block ───────────────────────────────────────────────────

@@ -235,8 +235,12 @@ def test_default_api_key_env_from_the_fixture(acme, nimbus):
 
 def test_default_endpoint(acme, nimbus):
     assert facts.default_endpoint(acme) == "https://api.acme.example/v1"
-    assert facts.default_endpoint(nimbus) == facts.PLACEHOLDER_ENDPOINT
-    assert facts.default_endpoint({}) == facts.PLACEHOLDER_ENDPOINT
+    # No `api` on models.dev: no default at all (the question is asked), never a placeholder URL.
+    assert facts.default_endpoint(nimbus) == ""
+    assert facts.default_endpoint({}) == ""
+    assert facts.default_endpoint(provider_only(api="/chat/completions")) == ""
+    # A URL with per-account ${VAR} parts is no default either (`--defaults` refuses it, naming --data endpoint).
+    assert facts.default_endpoint(provider_only(api="https://${DATABRICKS_HOST}/ai-gateway/v1")) == ""
     chat_url = provider_only(api="https://api.tbox.cn/api/llm/v1/chat/completions")
     assert facts.default_endpoint(chat_url) == "https://api.tbox.cn/api/llm/v1"
 
@@ -249,6 +253,36 @@ def test_default_model_skips_deprecated_and_breaks_date_ties_by_id(acme):
 def test_default_model_wants_text_output_and_tool_calls(nimbus):
     # nimbus-draw is newer, but draws images and has no tool calls.
     assert facts.default_model(nimbus) == "nimbus-large"
+
+
+def test_ranked_models_put_the_default_first_then_the_weaker_tiers(acme, nimbus):
+    # acme-chat-0 is deprecated (last tier); acme-chat-1 and acme-think-1 tie on date (id order).
+    assert facts.ranked_models(acme)[0] == facts.default_model(acme) == "acme-chat-1"
+    assert facts.ranked_models(acme)[-1] == "acme-chat-0"
+    assert sorted(facts.ranked_models(acme)) == sorted(acme["models"])
+    assert facts.ranked_models(nimbus) == ["nimbus-large", "nimbus-draw"]
+    assert facts.ranked_models({}) == []
+
+
+def test_the_default_model_help_fits_one_line_with_a_count_and_the_best_ids(acme):
+    assert facts.default_model_help({}) == "Default model"
+    line = facts.default_model_help(acme)
+    assert line.startswith("Default model (models.dev lists 4: acme-chat-1, ")
+    many = {"provider": {"id": "p"}, "models": {f"m-{n:03}": {} for n in range(120)}}
+    line = facts.default_model_help(many)
+    assert len(line) <= facts.HELP_WIDTH < 80
+    assert line.startswith("Default model (models.dev lists 120: m-000, m-001, ")
+    assert line.endswith(" more)")
+    shown = line.split(": ", 1)[1].rstrip(")").split(", ")
+    assert shown[-1] == f"+{120 - len(shown) + 1} more"
+    # An id too long to fit leaves just the count.
+    huge = {"provider": {"id": "p"}, "models": {"x" * 90: {}}}
+    assert facts.default_model_help(huge) == "Default model (models.dev lists 1)"
+
+
+def test_key_env_names_are_models_dev_s_env(acme):
+    assert facts.key_env_names(acme) == ["ACME_API_KEY"]
+    assert facts.key_env_names({}) == []
 
 
 def test_default_model_picks_the_newest(catalogue):

@@ -179,11 +179,14 @@ def test_a_fault_with_nothing_cached_and_an_id_given_is_a_clear_error(pristine, 
     assert result.returncode != 0
     [line] = warnings_in(result.stderr)
     assert line.startswith(f"{WARNING}models.dev unreachable ({FAULTS[fault][1]}"), line
-    assert validation_line(result.stderr) == (
+    assert validation_line(result.stderr).startswith(
         "ValueError: Validation error for question 'models_dev_provider': "
-        'No models.dev data to look up "acme-ai": the catalogue could not be fetched and no cache exists. '
-        "Connect to the network (or set MODELS_DEV_URL to a reachable copy), or leave models_dev_provider "
-        "empty and give prices by hand."
+        f'No models.dev data to look up "acme-ai": models.dev unreachable ({FAULTS[fault][1]}'
+    )
+    assert validation_line(result.stderr).endswith(
+        "and no cached copy exists. To use it, connect or set MODELS_DEV_URL to a reachable copy of its api.json, "
+        "or MODELS_DEV_OFFLINE=1 to skip the network; or leave models_dev_provider empty and give the endpoint, "
+        "default model and prices."
     )
     assert tree_changes(before, file_digests(checkout)) == NOTHING
     assert not (tmp_path / "models-dev-cache").exists() or not list((tmp_path / "models-dev-cache").iterdir())
@@ -197,13 +200,19 @@ def test_a_fault_with_nothing_cached_copies_from_the_answers_with_one_warning(
 ):
     FAULTS[fault][0](server)
     checkout = fresh_checkout(pristine, tmp_path / "checkout")
-    data = {"provider": "acme", "default_model": "acme-chat-1", "price_input": "0.25", "price_output": "1.5"}
+    data = {
+        "provider": "acme",
+        "endpoint": "https://api.acme.example/v1",
+        "default_model": "acme-chat-1",
+        "price_input": "0.25",
+        "price_output": "1.5",
+    }
 
     result, elapsed = run_copy(template, checkout, tmp_path, server, data)
 
     assert result.returncode == 0, result.stderr
     [line] = warnings_in(result.stderr)
-    assert line.endswith("and no cached copy exists; continuing without models.dev data"), line
+    assert "and no cached copy exists: going on without it" in line, line
     rates = json.loads((checkout / "prompture/infra/rates/acme.json").read_text())
     assert rates["acme-chat-1"]["cost"] == {"input": 0.25, "output": 1.5}
     assert yaml.safe_load((checkout / ".copier-answers.acme.yml").read_text())["models_dev_facts"] == {}
@@ -232,7 +241,13 @@ def test_a_record_missing_fields_with_prices_as_strings_uses_what_is_usable(pris
     }
     server.set_catalogue(json.dumps(record).encode())
     checkout = fresh_checkout(pristine, tmp_path / "checkout")
-    data = {"provider": "acme", "models_dev_provider": "acme-ai", "api_style": "openai_compatible"}
+    # models.dev gives no `api` here: the endpoint has no default, so it is given (never a placeholder).
+    data = {
+        "provider": "acme",
+        "models_dev_provider": "acme-ai",
+        "api_style": "openai_compatible",
+        "endpoint": "https://api.acme.example/v1",
+    }
 
     result, _ = run_copy(template, checkout, tmp_path, server, data)
 

@@ -311,7 +311,15 @@ def test_an_example_file_of_the_users_is_never_overwritten(pristine, tmp_path):
 
 OPENAI_STYLE = {"provider": "acme", "models_dev_provider": "acme-ai"}
 SDK_STYLE = {**OPENAI_STYLE, "api_style": "custom_sdk", "auth": "api_key_and_endpoint"}
-NO_FACTS = {"provider": "acme", "models_dev_provider": "", "default_model": "acme-chat-1"}
+# Without models.dev facts --defaults has no endpoint, model or prices to take: they are given.
+NO_FACTS = {
+    "provider": "acme",
+    "models_dev_provider": "",
+    "endpoint": "https://api.acme.example/v1",
+    "default_model": "acme-chat-1",
+    "price_input": "0.5",
+    "price_output": "1.5",
+}
 
 # (question, bad value, the other answers given): a representative subset of REFUSED, one or more per question.
 COPIER_CASES = [

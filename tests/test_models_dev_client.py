@@ -316,7 +316,9 @@ def test_a_fault_with_no_data_anywhere_returns_none(models_dev_env, cache_dir, f
     # Said once, so an empty models.dev answer is not mistaken for "models.dev does not list it".
     [line] = warning_lines(capsys)
     assert line.startswith(f"prompture-driver-template: warning: models.dev unreachable ({fault[1]}")
-    assert line.endswith("and no cached copy exists; continuing without models.dev data")
+    assert "and no cached copy exists: going on without it, so the endpoint, default model and prices are asked" in line
+    assert line.endswith(f"To use models.dev, {models_dev.REACH_HINT}.")
+    assert models_dev.unreachable_reason().startswith(f"models.dev unreachable ({fault[1]}")
     assert elapsed < timeout_for(fault) + 1.0
     assert not cache_dir.exists() or list(cache_dir.iterdir()) == []
 

@@ -31,3 +31,15 @@ def test_every_question_has_a_row_and_a_stale_row_is_detected():
     stale = readme.replace("| `provider` | str |", "| `provider` | int |")
     assert stale != readme
     assert script.updated_readme(stale) == readme
+
+
+def test_every_help_fits_one_80_column_line():
+    """Copier prints a help after its prompt mark (two columns) and a space: 77 columns are left."""
+    script = load_script()
+    for key, details in script.questions().items():
+        help_text = str(details.get("help", ""))
+        assert "\n" not in help_text.strip(), key
+        if "{{" in help_text:  # rendered from the answers: default_model's, checked in tests/test_facts.py
+            assert help_text == "{{ models_dev_facts | default_model_help }}", key
+            continue
+        assert 0 < len(help_text) <= 77, (key, len(help_text))

@@ -117,7 +117,7 @@ def test_copy_with_a_forged_recorded_layout_into_a_plain_folder_still_fails_loud
     result = run_copier(
         "copy", "--trust", "--defaults", "--vcs-ref", "HEAD", "--data", "provider=acme",
         "--data", "models_dev_provider=", "--data", "prompture_layout=L4", "--data", "default_model=acme-1",
-        "--data", "endpoint=https://api.acme.example/v1",
+        "--data", "endpoint=https://api.acme.example/v1", "--data", "price_input=0.5", "--data", "price_output=1.5",
         str(template), str(folder), cwd=tmp_path, env=env,
     )  # fmt: skip
     assert result.returncode != 0

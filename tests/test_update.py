@@ -23,7 +23,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-import socket
 import subprocess
 import sys
 import textwrap
@@ -34,7 +33,7 @@ import pytest
 import yaml
 from scaffolding import facts as facts_module
 from support.copier_cli import run_copier, tree_digest
-from support.models_dev_server import ModelsDevServer
+from support.models_dev_server import ModelsDevServer, refused_url
 from support.prompture_runtime import checkout_env, run_python, runtime_python, seed_models_dev_cache
 from support.sdists import extract_checkout
 from support.template_repo import git, snapshot_template
@@ -133,14 +132,6 @@ def changed_catalogue() -> bytes:
 
 
 # ── Running things ───────────────────────────────────────────────────────────
-
-
-def refused_url() -> str:
-    """A models.dev URL on a local port nothing listens on (connections are refused)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/api.json"
 
 
 def copier_env(tmp: Path, name: str, **models_dev: str) -> dict[str, str]:

@@ -135,11 +135,15 @@ def import_problem(module: str) -> str:
     return ""
 
 
-def env_name_problem(name: str, provider: str = "", checkout: Path | str | None = None, other: str = "") -> str:
+def env_name_problem(
+    name: str, provider: str = "", checkout: Path | str | None = None, other: str = "", shared: Any = ()
+) -> str:
     """Check an environment variable name; with ``provider`` and ``checkout``, also that it is free.
 
     ``other`` is the provider's other variable (the API key one, when checking the endpoint
     one): two settings cannot share one variable, and ``<PROVIDER>_MODEL`` is the model's.
+    ``shared`` are the names models.dev gives for the provider's key: one of them may already be
+    another provider's (a regional variant reads its vendor's ``..._API_KEY``), and then both read it.
     """
     if not _ENV_NAME.fullmatch(name or ""):
         return (
@@ -155,7 +159,7 @@ def env_name_problem(name: str, provider: str = "", checkout: Path | str | None 
     if checkout is None or is_own_provider(Path(checkout), provider):
         return ""
     used = _env_names_in_use(Path(checkout))
-    if name in used:
+    if name in used and name not in (shared or ()):
         return (
             f"{name} is already used in {used[name]}: pick a name of {provider}'s own, e.g. "
             f"{provider.upper()}_API_KEY or {provider.upper()}_ENDPOINT."
@@ -198,10 +202,7 @@ def endpoint_problem(url: str) -> str:
 
 def model_id_problem(model: str) -> str:
     if not model:
-        return (
-            "A default model id is required (models.dev gave none for this provider), e.g. "
-            '"acme-chat-1": the model used when a call names none.'
-        )
+        return 'A default model id is required, e.g. "acme-chat-1": the model used when a call names none.'
     if not isinstance(model, str) or not _MODEL_ID.fullmatch(model):
         return (
             f"{model!r} is not a usable model id: use letters, digits and . _ : / @ + - "
@@ -402,6 +403,12 @@ def wiring_problem(checkout: Path | str, answers: Mapping[str, Any]) -> str:
     return _dry_run_problem(Path(checkout), wiring_answers(answers))
 
 
+def has_endpoint(auth: Any, api_style: Any) -> bool:
+    """Whether the driver has an endpoint answer (copier.yml's ``when`` of ``endpoint``): all but an SDK
+    reached with an API key alone, which uses the SDK's own URL."""
+    return auth != "api_key" or api_style != "custom_sdk"
+
+
 def wiring_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
     """The answers the wiring reads, as the answers file will hold them (None: not recorded)."""
     data = {key: answers.get(key) for key in WIRING_KEYS}
@@ -411,7 +418,7 @@ def wiring_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
         data["api_key_env"] = None
     if data.get("api_style") != "custom_sdk":
         data.update(sdk_package=None, sdk_min_version=None, lazy_import=None)
-    if data.get("auth") == "api_key" and data.get("api_style") == "custom_sdk":
+    if not has_endpoint(data.get("auth"), data.get("api_style")):
         data.update(endpoint=None, endpoint_env=None)
     return data
 

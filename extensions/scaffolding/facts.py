@@ -41,7 +41,6 @@ MODEL_FIELDS = (*MODEL_FLAG_FIELDS, *MODEL_TEXT_FIELDS, "modalities", "limit", "
 
 DRIVER_FLAGS = ("json_mode", "json_schema", "tool_use", "vision")
 API_STYLES = ("openai_compatible", "custom_sdk", "http")
-PLACEHOLDER_ENDPOINT = "https://api.example.com/v1"
 OPENAI_PROTOCOL_NPM = frozenset({"@ai-sdk/openai-compatible", "@ai-sdk/openai"})
 ANTHROPIC_PROTOCOL_NPM = "@ai-sdk/anthropic"
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
@@ -333,24 +332,33 @@ def default_api_key_env(facts: dict, provider: str) -> str:
 
 
 def default_endpoint(facts: dict) -> str:
-    """models.dev's ``api`` base URL (without a trailing ``/chat/completions`` or slash),
-    else a placeholder to replace. A ``${VAR}`` part is kept: it marks what to fill in.
+    """models.dev's ``api`` base URL without a trailing ``/chat/completions`` or slash; "" when it
+    gives none, or one with ``${VAR}`` parts to fill in per account (the question then has no default).
     """
-    api = _provider(facts).get("api", "")
-    if not api:
-        return PLACEHOLDER_ENDPOINT
-    api = api.rstrip("/")
-    return api.removesuffix("/chat/completions").rstrip("/") or PLACEHOLDER_ENDPOINT
+    api = _provider(facts).get("api", "").rstrip("/")
+    return "" if "${" in api else api.removesuffix("/chat/completions").rstrip("/")
+
+
+def key_env_names(facts: dict) -> list[str]:
+    """The environment variables models.dev names for the provider (its ``env``), [] without facts."""
+    return list(_provider(facts).get("env", []))
 
 
 def default_model(facts: dict) -> str:
-    """Pick the model a new driver uses by default ("" without facts or models).
+    """Pick the model a new driver uses by default ("" without facts or models): the first of
+    ``ranked_models``."""
+    ranked = ranked_models(facts)
+    return ranked[0] if ranked else ""
 
-    Rule: among models not marked ``status: "deprecated"``, whose output includes text
-    (or is not stated) and that support tool calls, take the most recently released one;
-    models without a ``release_date`` rank after all dated ones, and ties go to the
-    alphabetically first id. If no model qualifies, the tool-call condition is dropped,
-    then the text-output one, then the deprecation one.
+
+def ranked_models(facts: dict) -> list[str]:
+    """The provider's model ids, the best default first.
+
+    Rule: first the models not marked ``status: "deprecated"``, whose output includes text
+    (or is not stated) and that support tool calls, most recently released first; models
+    without a ``release_date`` rank after all dated ones, and ties go to the alphabetically
+    first id. Then, ranked the same way, those that only miss the tool-call condition, then
+    the text-output one, then the deprecation one.
     """
     models = _models(facts)
     tiers = (
@@ -359,13 +367,38 @@ def default_model(facts: dict) -> str:
         _is_current,
         lambda model: True,
     )
+    ranked: list[str] = []
     for qualifies in tiers:
-        candidates = [model_id for model_id, model in models.items() if qualifies(model)]
-        if candidates:
-            newest_first = sorted(candidates)
-            newest_first.sort(key=lambda model_id: models[model_id].get("release_date", ""), reverse=True)
-            return newest_first[0]
-    return ""
+        candidates = sorted(
+            model_id for model_id, model in models.items() if qualifies(model) and model_id not in ranked
+        )
+        candidates.sort(key=lambda model_id: models[model_id].get("release_date", ""), reverse=True)
+        ranked += candidates
+    return ranked
+
+
+#: Columns a question's help may take: 80, less Copier's prompt mark and its space.
+HELP_WIDTH = 77
+
+
+def default_model_help(facts: dict, lead: str = "Default model") -> str:
+    """``lead`` and, with facts, how many models models.dev lists and the best ids that fit one line.
+
+    E.g. "Default model (models.dev lists 40: glm-5, glm-4.7, +38 more)".
+    """
+    ranked = ranked_models(facts)
+    shown: list[str] = []
+    for model_id in ranked:
+        if len(_models_line(lead, len(ranked), [*shown, model_id])) > HELP_WIDTH:
+            break
+        shown.append(model_id)
+    return _models_line(lead, len(ranked), shown) if ranked else lead
+
+
+def _models_line(lead: str, count: int, shown: list[str]) -> str:
+    rest = count - len(shown)
+    listed = ", ".join([*shown, f"+{rest} more"] if rest and shown else shown)
+    return f"{lead} (models.dev lists {count}: {listed})" if listed else f"{lead} (models.dev lists {count})"
 
 
 def model_flag(facts: dict, model_id: str, flag: str) -> bool:

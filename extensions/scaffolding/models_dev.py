@@ -98,6 +98,11 @@ def _seconds_from_env(name: str, default: float) -> float:
 class Loaded:
     catalogue: dict[str, Any] | None
     source: str
+    unreachable: str = ""  # with no catalogue: what failed, for messages
+
+
+#: What to do when models.dev cannot be reached (said in the warning and the refusals).
+REACH_HINT = "set MODELS_DEV_URL to a reachable copy of its api.json, or MODELS_DEV_OFFLINE=1 to skip the network"
 
 
 _memo: dict[Settings, Loaded] = {}
@@ -117,6 +122,12 @@ def load_catalogue(revalidate: bool = False) -> dict[str, Any] | None:
 def catalogue_source() -> str:
     """Describe where ``load_catalogue()``'s data came from (for messages), loading it if needed."""
     return _load_memoized().source
+
+
+def unreachable_reason() -> str:
+    """Why ``load_catalogue()`` has no data, e.g. "models.dev unreachable (HTTP 503) and no cached copy
+    exists"; "" when it has data."""
+    return _load_memoized().unreachable
 
 
 def forget() -> None:
@@ -172,8 +183,13 @@ def _fall_back(reason: str, stored: StoredCatalogue | None, url: str) -> Loaded:
         return _warn_and_use(
             reason, prompture.catalogue, f"Prompture's cache {_short_path(prompture.path)}, {prompture.age_text()}"
         )
-    _warn(f"models.dev unreachable ({reason}) and no cached copy exists; continuing without models.dev data")
-    return Loaded(None, f"nowhere: models.dev unreachable ({reason}) and no cached copy exists")
+    # The reason is cut, not the advice after it.
+    unreachable = f"models.dev unreachable ({_one_line(reason, 120)}) and no cached copy exists"
+    _warn(
+        f"{unreachable}: going on without it, so the endpoint, default model and prices are asked "
+        f"(with --defaults, give them with --data). To use models.dev, {REACH_HINT}."
+    )
+    return Loaded(None, f"nowhere: {unreachable}", unreachable)
 
 
 def _warn_and_use(reason: str, catalogue: dict[str, Any], which: str) -> Loaded:
@@ -497,6 +513,6 @@ def _short_path(path: Path) -> str:
         return str(path)
 
 
-def _one_line(text: str, limit: int = 300) -> str:
+def _one_line(text: str, limit: int = 480) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."

@@ -15,6 +15,7 @@ Content-Length, an endless redirect loop, or no server at all (refused connectio
 from __future__ import annotations
 
 import hashlib
+import socket
 import sys
 import threading
 import time
@@ -242,3 +243,11 @@ def _handler_for(server: ModelsDevServer) -> type[BaseHTTPRequestHandler]:
             pass
 
     return Handler
+
+
+def refused_url() -> str:
+    """A models.dev URL on a local port nothing listens on (connections are refused)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}{CATALOGUE_PATH}"

@@ -6,6 +6,7 @@ import re
 from collections import Counter
 
 from ..edits import AnchorNotFound, WiringError, insert_lines
+from .answers import Answers
 from .context import Context, StepResult, finish, restore_hint
 
 _ENV_HEADER = "# ─── "
@@ -49,6 +50,18 @@ def _is_provider_section(names: list[str]) -> bool:
     )
 
 
+def _shared_key(lines: list[str], sections: list[tuple[int, int]], a: Answers) -> str:
+    """The API key variable when another provider's lines set it already (a regional variant reading
+    its vendor's key, as models.dev names it): that line serves both, so it is not written twice."""
+    if not a.has_api_key or not a.api_key_env:
+        return ""
+    where = [i for i, line in enumerate(lines) if (match := _ENV_VAR.match(line)) and match.group(1) == a.api_key_env]
+    if not where:
+        return ""
+    section = next(((s, e) for s, e in sections if s <= where[0] < e), (where[0], where[0] + 1))
+    return "" if f"{a.upper}_MODEL" in _env_vars(lines[section[0] : section[1]]) else a.api_key_env
+
+
 def step_env(ctx: Context) -> StepResult:
     """A section after the last provider section, in the file's style, and the name in the AI_PROVIDER list."""
     path = ctx.layout.path("env")
@@ -64,7 +77,8 @@ def step_env(ctx: Context) -> StepResult:
     width = Counter(len(lines[start]) for start, _ in sections).most_common(1)[0][0] if boxed else 79
 
     new_vars = []
-    if a.has_api_key:
+    shared_key = _shared_key(lines, sections, a)
+    if a.has_api_key and not shared_key:
         new_vars.append((a.api_key_env, f"your-{a.provider}-api-key"))
     new_vars.append((f"{a.upper}_MODEL", a.default_model))
     if a.endpoint:
@@ -88,6 +102,8 @@ def step_env(ctx: Context) -> StepResult:
             )
         start, end = providers[-1]
         assignments = [f"{name}={value}" for name, value in new_vars]
+        if shared_key:
+            assignments.insert(0, f"# The API key is {shared_key}, shared with another provider.")
         if boxed:
             title = f"{_ENV_HEADER}{a.display_name} "
             section = [title + "─" * max(1, width - len(title)), *assignments]
