@@ -78,8 +78,8 @@ def test_only_the_files_the_layout_has_places_for_are_rendered(scaffolded, layou
         assert "– rate file: not applicable (layout L1 'flat' has no prompture/infra/rates/ folder" in (
             scaffolded.first.stdout
         )
-    if "plugin" not in layout.rendered:
-        assert not (scaffolded.checkout / "prompture" / "plugins").exists()
+    # No layout gets a plugin module of its own: L4's descriptor joins a family plugin.
+    assert not list(scaffolded.checkout.glob(f"prompture/**/{PROVIDER}_plugin.py"))
 
 
 # ── 1. the spec's verification commands, 2. the async factory ─────────────────
