@@ -29,29 +29,14 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from scaffolding import extra_answers, facts, questionnaire
 from scaffolding.transaction import Transaction
-from support.copier_cli import TEMPLATE_DIR, tree_digest
-from support.hostile import (
-    VERSION,
-    copier_env,
-    copy,
-    file_digests,
-    fresh_checkout,
-    plain_template,
-    tree_changes,
-    validation_line,
-)
-from support.sdists import extract_checkout
+from support.copier_cli import TEMPLATE_DIR, copier_env, file_digests, tree_digest
+from support.hostile import copy, fresh_checkout, tree_changes, validation_line
 
 pytestmark = pytest.mark.e2e  # needs Prompture sdists or runtimes (python3 dev.py test -m 'not e2e' skips it)
 
 FIXTURE = Path(__file__).parent / "fixtures" / "models-dev.json"
 refused = pytest.mark.hostile("questionnaire", "refused")
 kept = pytest.mark.hostile("questionnaire", "kept")
-
-
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory) -> Path:
-    return extract_checkout(VERSION, tmp_path_factory.mktemp("sdist"))
 
 
 def problem(question: str, value, checkout: Path, **answers) -> str:
@@ -348,11 +333,6 @@ COPIER_CASES = [
     ("key_check_url", "https://api.acme.example/v1/models?api_key=sk-123", OPENAI_STYLE),
     ("brand_color", "blue", OPENAI_STYLE),
 ]
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    return plain_template(tmp_path_factory.mktemp("template"))
 
 
 @refused

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "extensions"))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from scaffolding.inventory import existing_driver_classes, existing_providers  # noqa: E402
-from scaffolding.layouts import LAYOUTS, LayoutError, detect_layout  # noqa: E402
-from support.sdists import extract_checkout  # noqa: E402
+from scaffolding.inventory import existing_driver_classes, existing_providers
+from scaffolding.layouts import LAYOUTS, LayoutError, detect_layout
+from support.sdists import extract_checkout
 
 pytestmark = pytest.mark.e2e  # needs Prompture sdists or runtimes (python3 dev.py test -m 'not e2e' skips it)
 

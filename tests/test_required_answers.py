@@ -19,26 +19,15 @@ from pathlib import Path
 
 import pytest
 from scaffolding import questionnaire
-from support.copier_cli import tree_digest
-from support.hostile import VERSION, copier_env, copy, fresh_checkout, plain_template
+from support.copier_cli import copier_env, tree_digest
+from support.hostile import VERSION, copy, fresh_checkout
 from support.models_dev_server import refused_url
 from support.prompture_runtime import checkout_env, run_python, runtime_python, seed_models_dev_cache
 from support.scaffold import FIXTURE
-from support.sdists import extract_checkout
 
 pytestmark = pytest.mark.e2e
 
 PLACEHOLDERS = ("example.com", "api.example.", "your-endpoint")
-
-
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory) -> Path:
-    return extract_checkout(VERSION, tmp_path_factory.mktemp("sdist"))
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    return plain_template(tmp_path_factory.mktemp("template"))
 
 
 def refused_in_one_line(result, checkout: Path, before: str) -> str:
