@@ -1,4 +1,4 @@
-"""Issue 4: `copier update` keeps generated drivers current as the template evolves.
+"""`copier update` keeps generated drivers current as the template evolves.
 
 One scenario, run once per module (real Copier, real git, a real Prompture 1.15.1 sdist):
 
