@@ -120,26 +120,25 @@ class CheckoutExtension(Extension):
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
-        checks = _scaffolding("checks")
+        questionnaire = _scaffolding("questionnaire")
+        validators = _scaffolding("validators")
         literals = _scaffolding("pyliteral")
-        capabilities = _scaffolding("capabilities")
+        names = _scaffolding("names")
         environment.filters.update(
-            capability_problem=capabilities.capability_problem,
-            tests_problem=capabilities.tests_problem,
-        )
-        environment.filters.update(
-            provider_problem=checks.provider_problem,
-            class_prefix_problem=checks.class_prefix_problem,
-            text_problem=checks.text_problem,
-            distribution_problem=checks.distribution_problem,
-            version_problem=checks.version_problem,
-            import_problem=checks.import_problem,
-            env_name_problem=checks.env_name_problem,
-            endpoint_problem=checks.endpoint_problem,
-            model_id_problem=checks.model_id_problem,
-            price_problem=checks.price_problem,
-            example_problem=checks.example_problem,
-            default_class_prefix=self._class_prefix,
+            capability_problem=_scaffolding("capabilities").capability_problem,
+            tests_problem=questionnaire.tests_problem,
+            provider_problem=questionnaire.provider_problem,
+            class_prefix_problem=questionnaire.class_prefix_problem,
+            text_problem=validators.text_problem,
+            distribution_problem=validators.distribution_problem,
+            version_problem=validators.version_problem,
+            import_problem=validators.import_problem,
+            env_name_problem=questionnaire.env_name_problem,
+            endpoint_problem=validators.endpoint_problem,
+            model_id_problem=validators.model_id_problem,
+            price_problem=validators.price_problem,
+            example_problem=questionnaire.example_problem,
+            default_class_prefix=names.class_prefix_for,
             detected_layout=self._detected_layout,
             detected_helpers=self._detected_helpers,
             py_str=literals.py_str,
@@ -154,6 +153,9 @@ class CheckoutExtension(Extension):
             default_key_check_url=extras.default_key_check_url,
             default_brand_domain=extras.default_brand_domain,
         )
+        # The rules copier.yml's `when`s and defaults share with the code (scaffolding/names.py).
+        environment.globals["has_api_key"] = names.has_api_key
+        environment.globals["has_endpoint"] = names.has_endpoint
         environment.globals["no_default"] = self._no_default
         environment.globals["wiring_problem"] = self._wiring_problem
         environment.globals["wires"] = self._wires
@@ -217,9 +219,8 @@ class CheckoutExtension(Extension):
     @staticmethod
     @pass_context
     def _wiring_problem(context) -> str:
-        """Dry-run the wiring on the answers given so far (see ``checks.wiring_problem``)."""
-        checks = _scaffolding("checks")
-        return checks.wiring_problem(Path(str(context["_copier_conf"]["dst_path"])), context)
+        """Dry-run the wiring on the answers given so far (see ``questionnaire.wiring_problem``)."""
+        return _scaffolding("questionnaire").wiring_problem(Path(str(context["_copier_conf"]["dst_path"])), context)
 
     @staticmethod
     @pass_context
@@ -241,12 +242,5 @@ class CheckoutExtension(Extension):
     @staticmethod
     @pass_context
     def _wiring_preview(context) -> str:
-        """The wiring's step lines and diffs for ``--pretend`` (see ``wiring.preview``)."""
-        checks = _scaffolding("checks")
-        preview = _scaffolding("wiring.preview")
-        answers = checks.wiring_answers(context)  # reads only the WIRING_KEYS of the render context
-        return preview.preview(Path(str(context["_copier_conf"]["dst_path"])), answers)
-
-    @staticmethod
-    def _class_prefix(provider: str) -> str:
-        return "".join(part.capitalize() for part in provider.split("_"))
+        """The wiring's step lines and diffs for ``--pretend`` (see ``preview.py``)."""
+        return _scaffolding("preview").preview(Path(str(context["_copier_conf"]["dst_path"])), context)

@@ -111,7 +111,16 @@ def reference_table(questions: dict[str, dict]) -> str:
             f"| `{key}` | {details.get('type', 'str')} | {asked_when(details)} "
             f"| {default_source(details.get('default'), help_text)} | {help_text} |"
         )
+    rows += ["", RULES]
     return "\n".join(rows)
+
+
+#: The rules the `asked` column names (extensions/scaffolding/names.py states them once).
+RULES = (
+    "In the `asked` column, `has_api_key(auth)` is every auth but `endpoint`, and "
+    "`has_endpoint(auth, api_style)` is every combination but `auth: api_key` with `api_style: custom_sdk` "
+    "(an SDK reached with a key alone uses the SDK's own URL)."
+)
 
 
 def questions() -> dict[str, dict]:

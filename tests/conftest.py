@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "extensions"))
 
 from scaffolding import models_dev as models_dev_client  # noqa: E402
-from support import sdists  # noqa: E402
+from support import hostile, sdists  # noqa: E402
 from support.models_dev_server import ModelsDevServer  # noqa: E402
 
 MODELS_DEV_FIXTURE = Path(__file__).resolve().parent / "fixtures" / "models-dev.json"
@@ -58,6 +58,26 @@ def models_dev_env(models_dev_server, tmp_path, monkeypatch):
 
 
 # ── end-to-end tests: real Prompture sdists and runtimes ───────────────────────
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory) -> Path:
+    """Prompture 1.15.1's sdist, extracted once per module: copy it (``hostile.fresh_checkout``) before changing it."""
+    return sdists.extract_checkout(hostile.VERSION, tmp_path_factory.mktemp("sdist"))
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    """The template's working tree as a plain folder, which Copier uses in place (``hostile.plain_template``)."""
+    return hostile.plain_template(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture(scope="module")
+def template_repo(tmp_path_factory) -> Path:
+    """The template as a git repository with a tag, for runs that record ``_commit`` (``copier update``)."""
+    from support.template_repo import snapshot_template
+
+    return snapshot_template(tmp_path_factory.mktemp("template") / "template")
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -9,6 +9,7 @@ one acceptance point against that result, with the release's own dependencies.
 
 from __future__ import annotations
 
+import ast
 import json
 import shutil
 import subprocess
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from scaffolding.layouts import LAYOUTS, layout_named
-from support.copier_cli import run_copier, tree_digest
+from support.copier_cli import copier_env, run_copier, tree_digest
 from support.fake_openai import FakeOpenAI
 from support.models_dev_server import ModelsDevServer
 from support.scaffold import (
@@ -26,7 +27,6 @@ from support.scaffold import (
     MODELS_DEV_ID,
     PROVIDER,
     compile_on_python310,
-    copier_env,
     copy_args,
     format_complaints,
     prepare_runtimes,
@@ -34,7 +34,7 @@ from support.scaffold import (
     run_in_checkout,
     scaffold,
 )
-from support.template_repo import git, snapshot_template
+from support.template_repo import git
 
 pytestmark = pytest.mark.e2e  # needs Prompture sdists or runtimes (python3 dev.py test -m 'not e2e' skips it)
 
@@ -43,9 +43,9 @@ FIXTURE_MODELS = sorted(json.loads(FIXTURE.read_text())[MODELS_DEV_ID]["models"]
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
+def template(template_repo) -> Path:
     prepare_runtimes(list(PINS.values()))  # cold cache: the four installs run side by side
-    return snapshot_template(tmp_path_factory.mktemp("template") / "template")
+    return template_repo
 
 
 @pytest.fixture(scope="module", params=list(PINS), ids=[f"{name}-{pin}" for name, pin in PINS.items()])
@@ -100,7 +100,7 @@ def test_spec_verification_commands_printed_after_the_copy_work(scaffolded):
     # Where discovery asks the driver for its models, that fails fast; the catalogue lists them.
     listed = run_in_checkout(scaffolded, listing, ACME_ENDPOINT="http://127.0.0.1:9/v1")
     assert listed.splitlines()[0] == f"Found {len(FIXTURE_MODELS)} models"
-    assert sorted(eval(listed.splitlines()[1])) == [f"acme/{model}" for model in FIXTURE_MODELS]
+    assert sorted(ast.literal_eval(listed.splitlines()[1])) == [f"acme/{model}" for model in FIXTURE_MODELS]
 
 
 def test_the_run_reports_every_step_the_files_and_what_to_do_next(scaffolded, layout):
@@ -287,7 +287,7 @@ def test_no_secret_reaches_the_answers_file(scaffolded):
 
 def _refused(template: Path, folder: Path, tmp: Path, server: ModelsDevServer, provider: str = PROVIDER) -> str:
     before = tree_digest(folder)
-    result = run_copier(*copy_args(template, folder, provider=provider), cwd=tmp, env=copier_env(tmp, server))
+    result = run_copier(*copy_args(template, folder, provider=provider), cwd=tmp, env=copier_env(tmp, server.url))
     assert result.returncode != 0, result.stdout
     assert tree_digest(folder) == before
     return result.stderr

@@ -32,19 +32,8 @@ import pytest
 import tomlkit
 import tomlkit.exceptions
 from scaffolding.transaction import TEST_FAIL_WRITE, TEST_PAUSE_BEFORE_WRITE
-from support.copier_cli import tree_digest
-from support.hostile import (
-    VERSION,
-    copier_env,
-    copy,
-    file_digests,
-    fresh_checkout,
-    plain_template,
-    removals,
-    tree_changes,
-    validation_line,
-)
-from support.sdists import extract_checkout
+from support.copier_cli import copier_env, file_digests, tree_digest
+from support.hostile import copy, fresh_checkout, removals, tree_changes, validation_line
 
 pytestmark = pytest.mark.e2e  # needs Prompture sdists or runtimes (python3 dev.py test -m 'not e2e' skips it)
 
@@ -73,16 +62,6 @@ SDK_STYLE = {
     "lazy_import": "true",
 }
 NOTHING = {"added": [], "removed": [], "modified": []}
-
-
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory) -> Path:
-    return extract_checkout(VERSION, tmp_path_factory.mktemp("sdist"))
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    return plain_template(tmp_path_factory.mktemp("template"))
 
 
 @pytest.fixture(scope="module")

@@ -27,18 +27,9 @@ from pathlib import Path
 import pytest
 import yaml
 from scaffolding import models_dev
-from support.hostile import (
-    VERSION,
-    copier_env,
-    copy,
-    file_digests,
-    fresh_checkout,
-    plain_template,
-    tree_changes,
-    validation_line,
-)
+from support.copier_cli import copier_env, file_digests
+from support.hostile import copy, fresh_checkout, tree_changes, validation_line
 from support.models_dev_server import ModelsDevServer
-from support.sdists import extract_checkout
 
 pytestmark = pytest.mark.e2e  # needs Prompture sdists or runtimes (python3 dev.py test -m 'not e2e' skips it)
 
@@ -46,16 +37,6 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).parent / "fixtures" / "models-dev.json"
 WARNING = "prompture-driver-template: warning: "
 NOTHING = {"added": [], "removed": [], "modified": []}
-
-
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory) -> Path:
-    return extract_checkout(VERSION, tmp_path_factory.mktemp("sdist"))
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    return plain_template(tmp_path_factory.mktemp("template"))
 
 
 @pytest.fixture

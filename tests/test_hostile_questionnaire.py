@@ -2,7 +2,8 @@
 
 Three levels, all on a real Prompture 1.15.1 sdist checkout:
 
-1. the validators in ``scaffolding.checks``, called directly (refused and accepted tables);
+1. the validators in ``scaffolding.validators`` and ``scaffolding.questionnaire``, called directly
+   (refused and accepted tables);
 2. real ``copier copy --defaults --data key=value`` runs for a representative subset: Copier
    ends with ``ValueError: Validation error for question '<key>': <our message>`` and the
    checkout's tree is unchanged (nothing is rendered before the last question);
@@ -26,20 +27,10 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from scaffolding import checks, extra_answers, facts
+from scaffolding import extra_answers, facts, questionnaire
 from scaffolding.transaction import Transaction
-from support.copier_cli import TEMPLATE_DIR, tree_digest
-from support.hostile import (
-    VERSION,
-    copier_env,
-    copy,
-    file_digests,
-    fresh_checkout,
-    plain_template,
-    tree_changes,
-    validation_line,
-)
-from support.sdists import extract_checkout
+from support.copier_cli import TEMPLATE_DIR, copier_env, file_digests, tree_digest
+from support.hostile import copy, fresh_checkout, tree_changes, validation_line
 
 pytestmark = pytest.mark.e2e  # needs Prompture sdists or runtimes (python3 dev.py test -m 'not e2e' skips it)
 
@@ -48,28 +39,23 @@ refused = pytest.mark.hostile("questionnaire", "refused")
 kept = pytest.mark.hostile("questionnaire", "kept")
 
 
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory) -> Path:
-    return extract_checkout(VERSION, tmp_path_factory.mktemp("sdist"))
-
-
 def problem(question: str, value, checkout: Path, **answers) -> str:
     """What the question's validator in copier.yml says about ``value`` (same functions, same arguments)."""
     provider = answers.get("provider", "acme")
     api_key_env = answers.get("api_key_env", "ACME_API_KEY")
     validators = {
-        "provider": lambda: checks.provider_problem(value, checkout),
-        "class_prefix": lambda: checks.class_prefix_problem(value, provider, checkout),
-        "display_name": lambda: checks.text_problem(value, "display_name"),
-        "sdk_package": lambda: checks.distribution_problem(value),
-        "sdk_min_version": lambda: checks.version_problem(value),
-        "sdk_import": lambda: checks.import_problem(value),
-        "api_key_env": lambda: checks.env_name_problem(value, provider, checkout),
-        "endpoint": lambda: checks.endpoint_problem(value),
-        "endpoint_env": lambda: checks.env_name_problem(value, provider, checkout, api_key_env),
-        "default_model": lambda: checks.model_id_problem(value),
-        "price_input": lambda: checks.price_problem(value),
-        "with_example": lambda: checks.example_problem(value, provider, checkout),
+        "provider": lambda: questionnaire.provider_problem(value, checkout),
+        "class_prefix": lambda: questionnaire.class_prefix_problem(value, provider, checkout),
+        "display_name": lambda: validators.text_problem(value, "display_name"),
+        "sdk_package": lambda: validators.distribution_problem(value),
+        "sdk_min_version": lambda: validators.version_problem(value),
+        "sdk_import": lambda: validators.import_problem(value),
+        "api_key_env": lambda: questionnaire.env_name_problem(value, provider, checkout),
+        "endpoint": lambda: validators.endpoint_problem(value),
+        "endpoint_env": lambda: questionnaire.env_name_problem(value, provider, checkout, api_key_env),
+        "default_model": lambda: validators.model_id_problem(value),
+        "price_input": lambda: validators.price_problem(value),
+        "with_example": lambda: questionnaire.example_problem(value, provider, checkout),
         "canonical_name": lambda: extra_answers.canonical_name_problem(value),
         "key_check_url": lambda: extra_answers.key_check_url_problem(value),
         "brand_domain": lambda: extra_answers.brand_domain_problem(value),
@@ -347,11 +333,6 @@ COPIER_CASES = [
     ("key_check_url", "https://api.acme.example/v1/models?api_key=sk-123", OPENAI_STYLE),
     ("brand_color", "blue", OPENAI_STYLE),
 ]
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    return plain_template(tmp_path_factory.mktemp("template"))
 
 
 @refused

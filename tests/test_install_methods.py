@@ -25,11 +25,10 @@ import tomlkit
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from scaffolding.layouts import L4
-from support.copier_cli import TEMPLATE_DIR
+from support.copier_cli import TEMPLATE_DIR, copier_env
 from support.models_dev_server import ModelsDevServer
-from support.scaffold import MODELS_DEV_ID, PROVIDER, copier_env
+from support.scaffold import MODELS_DEV_ID, PROVIDER
 from support.sdists import CACHE_DIR, extract_checkout
-from support.template_repo import snapshot_template
 
 PAGE = TEMPLATE_DIR / "docs" / "copier.md"
 SECTION = "## Install and run"
@@ -94,11 +93,6 @@ def test_the_three_methods_install_the_same_packages_the_template_needs():
 # ── running a method ──────────────────────────────────────────────────────────
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    return snapshot_template(tmp_path_factory.mktemp("template") / "template")
-
-
 def run(
     command: str | list[str], *, cwd: Path, env: dict[str, str], shell: bool = False
 ) -> subprocess.CompletedProcess:
@@ -117,7 +111,7 @@ def run(
 
 def method_env(tmp: Path, server: ModelsDevServer, host: Path) -> dict[str, str]:
     """Copier's test environment, with the fresh venv first on PATH and every tool folder under ``tmp``."""
-    env = copier_env(tmp, server)
+    env = copier_env(tmp, server.url)
     env.pop("VIRTUAL_ENV", None)
     (tmp / "home").mkdir(exist_ok=True)
     env.update(
@@ -152,7 +146,7 @@ def as_run(line: str, template: Path, checkout: Path) -> str:
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("method", list(TOOLS))
-def test_install_method_copies_and_wires_a_driver(method, tmp_path, template, models_dev):
+def test_install_method_copies_and_wires_a_driver(method, tmp_path, template_repo, models_dev):
     lines = readme_blocks()[method]
     assert sum(COPY in line for line in lines) == 1 and COPY in lines[-1], f"{method}: one copy line, last: {lines}"
     checkout = extract_checkout(L4.pin, tmp_path / "src")
@@ -172,7 +166,7 @@ def test_install_method_copies_and_wires_a_driver(method, tmp_path, template, mo
 
     result = None
     for line in lines:
-        command = as_run(line, template, checkout)
+        command = as_run(line, template_repo, checkout)
         result = run(command, cwd=work, env=env, shell=True)
         log.append(f"{line[:60]}...: {time.monotonic() - started:.1f} s")
         assert result.returncode == 0, (

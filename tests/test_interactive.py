@@ -20,11 +20,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from support.copier_cli import run_copier, tree_digest
-from support.hostile import copier_env
+from support.copier_cli import copier_env, run_copier, tree_digest
 from support.models_dev_server import refused_url
-from support.sdists import extract_checkout
-from support.template_repo import git, snapshot_template
+from support.template_repo import git
 from support.terminal import Questionnaire
 
 pytestmark = pytest.mark.e2e
@@ -33,16 +31,6 @@ VERSION = "1.15.1"
 LISTED = "acme_ai"  # models.dev id "acme-ai" in tests/fixtures/models-dev.json (guessed from the key)
 UNLISTED = "zephyr"
 PLACEHOLDERS = ("example.com", "example.org", "example.net", "your-endpoint", "changeme")
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    return snapshot_template(tmp_path_factory.mktemp("template") / "template")
-
-
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory) -> Path:
-    return extract_checkout(VERSION, tmp_path_factory.mktemp("sdist"))
 
 
 def fresh_checkout(pristine: Path, destination: Path) -> Path:
@@ -71,11 +59,11 @@ def added_lines(checkout: Path) -> list[str]:
 # ── (a) Enter through: the same checkout as --defaults ────────────────────────
 
 
-def test_enter_through_a_listed_provider_wires_it_like_defaults(template, pristine, models_dev, tmp_path):
+def test_enter_through_a_listed_provider_wires_it_like_defaults(template_repo, pristine, models_dev, tmp_path):
     env = copier_env(tmp_path, models_dev.url)
     typed = fresh_checkout(pristine, tmp_path / "typed")
 
-    with Questionnaire.start(template, typed, env) as tui:
+    with Questionnaire.start(template_repo, typed, env) as tui:
         tui.answer("provider", LISTED)
         asked = tui.enter_through()
     assert tui.exit_status == 0, tui.output[-3000:]
@@ -86,7 +74,7 @@ def test_enter_through_a_listed_provider_wires_it_like_defaults(template, pristi
 
     defaults = fresh_checkout(pristine, tmp_path / "defaults")
     args = ["copy", "--trust", "--defaults", "--vcs-ref", "HEAD", "--data", f"provider={LISTED}"]
-    result = run_copier(*args, str(template), str(defaults), cwd=tmp_path, env=env)
+    result = run_copier(*args, str(template_repo), str(defaults), cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
 
     answers = yaml.safe_load((typed / f".copier-answers.{LISTED}.yml").read_text())
@@ -98,10 +86,12 @@ def test_enter_through_a_listed_provider_wires_it_like_defaults(template, pristi
 # ── (b) offline, a provider models.dev does not list ──────────────────────────
 
 
-def test_offline_an_unlisted_provider_is_asked_for_what_models_dev_would_give(template, pristine, models_dev, tmp_path):
+def test_offline_an_unlisted_provider_is_asked_for_what_models_dev_would_give(
+    template_repo, pristine, models_dev, tmp_path
+):
     checkout = fresh_checkout(pristine, tmp_path / "checkout")
 
-    with Questionnaire.start(template, checkout, offline_env(tmp_path)) as tui:
+    with Questionnaire.start(template_repo, checkout, offline_env(tmp_path)) as tui:
         tui.answer("provider", UNLISTED)
         tui.expect_text("models.dev unreachable (")
         tui.answer("models_dev_provider", "")
@@ -138,11 +128,11 @@ def test_offline_an_unlisted_provider_is_asked_for_what_models_dev_would_give(te
 # ── (c) a wrong answer is shown and asked again ───────────────────────────────
 
 
-def test_a_wrong_answer_shows_its_message_and_is_asked_again(template, pristine, models_dev, tmp_path):
+def test_a_wrong_answer_shows_its_message_and_is_asked_again(template_repo, pristine, models_dev, tmp_path):
     checkout = fresh_checkout(pristine, tmp_path / "checkout")
     before = tree_digest(checkout)
 
-    with Questionnaire.start(template, checkout, copier_env(tmp_path, models_dev.url)) as tui:
+    with Questionnaire.start(template_repo, checkout, copier_env(tmp_path, models_dev.url)) as tui:
         assert tui.next_prompt() == "provider"
         tui.enter()
         tui.expect_refusal("provider", "A provider name is required")
@@ -173,11 +163,11 @@ def test_a_wrong_answer_shows_its_message_and_is_asked_again(template, pristine,
 # ── (d) Ctrl-C midway ─────────────────────────────────────────────────────────
 
 
-def test_ctrl_c_midway_leaves_the_checkout_byte_identical(template, pristine, models_dev, tmp_path):
+def test_ctrl_c_midway_leaves_the_checkout_byte_identical(template_repo, pristine, models_dev, tmp_path):
     checkout = fresh_checkout(pristine, tmp_path / "checkout")
     before, status = tree_digest(checkout), git(checkout, "status", "--porcelain", "--untracked-files=all")
 
-    with Questionnaire.start(template, checkout, copier_env(tmp_path, models_dev.url)) as tui:
+    with Questionnaire.start(template_repo, checkout, copier_env(tmp_path, models_dev.url)) as tui:
         tui.answer("provider", LISTED)
         tui.enter_through_to("default_model")
         tui.interrupt()

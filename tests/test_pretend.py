@@ -12,17 +12,12 @@ from pathlib import Path
 
 import pytest
 from scaffolding.layouts import layout_named
-from support.copier_cli import run_copier, tree_digest
-from support.scaffold import copier_env, copy_args
+from support.copier_cli import copier_env, run_copier, tree_digest
+from support.scaffold import copy_args
 from support.sdists import extract_checkout
-from support.template_repo import git, snapshot_template
+from support.template_repo import git
 
 pytestmark = pytest.mark.e2e  # needs Prompture sdists or runtimes (python3 dev.py test -m 'not e2e' skips it)
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    return snapshot_template(tmp_path_factory.mktemp("template") / "template")
 
 
 def committed_checkout(version: str, folder: Path) -> Path:
@@ -41,11 +36,11 @@ def preview_diff(stderr: str) -> str:
 
 
 @pytest.mark.parametrize("version", ["1.15.1", "1.0.12"], ids=["L4", "L1"])
-def test_pretend_writes_nothing_and_its_diff_is_what_the_copy_wires(template, models_dev, tmp_path, version):
-    env = copier_env(tmp_path, models_dev)
+def test_pretend_writes_nothing_and_its_diff_is_what_the_copy_wires(template_repo, models_dev, tmp_path, version):
+    env = copier_env(tmp_path, models_dev.url)
     checkout = committed_checkout(version, tmp_path / "pretend")
     before = tree_digest(checkout)
-    pretend = run_copier(*copy_args(template, checkout, "--pretend"), cwd=tmp_path, env=env)
+    pretend = run_copier(*copy_args(template_repo, checkout, "--pretend"), cwd=tmp_path, env=env)
     assert pretend.returncode == 0, pretend.stderr[-3000:]
     assert tree_digest(checkout) == before
     assert git(checkout, "status", "--porcelain") == ""
@@ -60,7 +55,7 @@ def test_pretend_writes_nothing_and_its_diff_is_what_the_copy_wires(template, mo
     assert len(step_lines) == len(layout.steps)
 
     real = committed_checkout(version, tmp_path / "real")
-    copied = run_copier(*copy_args(template, real), cwd=tmp_path, env=env)
+    copied = run_copier(*copy_args(template_repo, real), cwd=tmp_path, env=env)
     assert copied.returncode == 0, copied.stderr[-3000:]
     wired = [line[3:] for line in git(real, "status", "--porcelain").splitlines() if line.startswith(" M ")]
     assert wired
@@ -77,12 +72,12 @@ def test_pretend_writes_nothing_and_its_diff_is_what_the_copy_wires(template, mo
         assert (applied / rel).read_bytes() == (real / rel).read_bytes(), rel
 
 
-def test_pretend_after_a_copy_shows_nothing_left_to_change(template, models_dev, tmp_path):
-    env = copier_env(tmp_path, models_dev)
+def test_pretend_after_a_copy_shows_nothing_left_to_change(template_repo, models_dev, tmp_path):
+    env = copier_env(tmp_path, models_dev.url)
     checkout = committed_checkout("1.15.1", tmp_path / "checkout")
-    assert run_copier(*copy_args(template, checkout), cwd=tmp_path, env=env).returncode == 0
+    assert run_copier(*copy_args(template_repo, checkout), cwd=tmp_path, env=env).returncode == 0
     before = tree_digest(checkout)
-    again = run_copier(*copy_args(template, checkout, "--pretend", "--overwrite"), cwd=tmp_path, env=env)
+    again = run_copier(*copy_args(template_repo, checkout, "--pretend", "--overwrite"), cwd=tmp_path, env=env)
     assert again.returncode == 0, again.stderr[-3000:]
     assert tree_digest(checkout) == before
     assert "The wiring would change no file." in again.stderr

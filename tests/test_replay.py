@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from scaffolding import checks
+from scaffolding import questionnaire
 from scaffolding.replay import (
     is_replayed_questionnaire,
     is_update_replay,
@@ -47,9 +47,9 @@ def test_questionnaire_replay_needs_a_recorded_layout_and_an_empty_destination(t
 
 
 def test_provider_check_skips_the_checkout_only_in_a_replay(tmp_path):
-    assert checks.provider_problem("acme", tmp_path, "L4") == ""
-    assert "not a Prompture checkout" in checks.provider_problem("acme", tmp_path)
-    assert "not a valid provider name" in checks.provider_problem("Acme", tmp_path, "L4")  # names still checked
+    assert questionnaire.provider_problem("acme", tmp_path, "L4") == ""
+    assert "not a Prompture checkout" in questionnaire.provider_problem("acme", tmp_path)
+    assert "not a valid provider name" in questionnaire.provider_problem("Acme", tmp_path, "L4")  # names still checked
 
 
 def test_recorded_facts_stand_for_their_own_provider_unless_a_refresh_is_asked():

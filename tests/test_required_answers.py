@@ -18,27 +18,16 @@ import json
 from pathlib import Path
 
 import pytest
-from scaffolding import checks
-from support.copier_cli import tree_digest
-from support.hostile import VERSION, copier_env, copy, fresh_checkout, plain_template
+from scaffolding import questionnaire
+from support.copier_cli import copier_env, tree_digest
+from support.hostile import VERSION, copy, fresh_checkout
 from support.models_dev_server import refused_url
 from support.prompture_runtime import checkout_env, run_python, runtime_python, seed_models_dev_cache
 from support.scaffold import FIXTURE
-from support.sdists import extract_checkout
 
 pytestmark = pytest.mark.e2e
 
 PLACEHOLDERS = ("example.com", "api.example.", "your-endpoint")
-
-
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory) -> Path:
-    return extract_checkout(VERSION, tmp_path_factory.mktemp("sdist"))
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    return plain_template(tmp_path_factory.mktemp("template"))
 
 
 def refused_in_one_line(result, checkout: Path, before: str) -> str:
@@ -138,12 +127,14 @@ def test_given_the_named_keys_the_run_writes_exactly_them(pristine, template, tm
 
 
 def test_the_validator_accepts_an_existing_key_variable_only_when_models_dev_names_it(pristine):
-    assert "already used in" in checks.env_name_problem("MOONSHOT_API_KEY", "moonshotai_cn", pristine)
-    assert checks.env_name_problem("MOONSHOT_API_KEY", "moonshotai_cn", pristine, "", ["MOONSHOT_API_KEY"]) == ""
+    assert "already used in" in questionnaire.env_name_problem("MOONSHOT_API_KEY", "moonshotai_cn", pristine)
+    assert questionnaire.env_name_problem("MOONSHOT_API_KEY", "moonshotai_cn", pristine, "", ["MOONSHOT_API_KEY"]) == ""
     # Naming one variable does not free the others.
-    assert "already used in" in checks.env_name_problem("OPENAI_API_KEY", "x", pristine, "", ["MOONSHOT_API_KEY"])
+    assert "already used in" in questionnaire.env_name_problem(
+        "OPENAI_API_KEY", "x", pristine, "", ["MOONSHOT_API_KEY"]
+    )
     # The model's variable stays the model's even when named.
-    assert "default model" in checks.env_name_problem("X_MODEL", "x", pristine, "", ["X_MODEL"])
+    assert "default model" in questionnaire.env_name_problem("X_MODEL", "x", pristine, "", ["X_MODEL"])
 
 
 def test_a_regional_variant_sharing_its_vendors_key_scaffolds_with_defaults(pristine, template, models_dev, tmp_path):

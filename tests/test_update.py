@@ -1,4 +1,4 @@
-"""Issue 4: `copier update` keeps generated drivers current as the template evolves.
+"""`copier update` keeps generated drivers current as the template evolves.
 
 One scenario, run once per module (real Copier, real git, a real Prompture 1.15.1 sdist):
 
@@ -32,8 +32,8 @@ from types import SimpleNamespace
 import pytest
 import yaml
 from scaffolding import facts as facts_module
-from support.copier_cli import run_copier, tree_digest
-from support.models_dev_server import ModelsDevServer, refused_url
+from support.copier_cli import copier_env, run_copier, tree_digest
+from support.models_dev_server import ModelsDevServer, fixture_catalogue, refused_url
 from support.prompture_runtime import checkout_env, run_python, runtime_python, seed_models_dev_cache
 from support.sdists import extract_checkout
 from support.template_repo import git, snapshot_template
@@ -124,28 +124,20 @@ def make_v2(repo: Path) -> None:
 
 def changed_catalogue() -> bytes:
     """models.dev a while later: acme-ai lists a new model and acme-think-1's context grew."""
-    catalogue = json.loads(FIXTURE.read_text(encoding="utf-8"))
-    models = catalogue["acme-ai"]["models"]
-    models["acme-think-1"]["limit"]["context"] = 256000
-    models["acme-zeta-9"] = copy.deepcopy(models["acme-chat-1"]) | {"id": "acme-zeta-9", "name": "Acme Zeta 9"}
-    return json.dumps(catalogue).encode()
+
+    def change(catalogue: dict) -> None:
+        models = catalogue["acme-ai"]["models"]
+        models["acme-think-1"]["limit"]["context"] = 256000
+        models["acme-zeta-9"] = copy.deepcopy(models["acme-chat-1"]) | {"id": "acme-zeta-9", "name": "Acme Zeta 9"}
+
+    return fixture_catalogue(change)
 
 
 # ── Running things ───────────────────────────────────────────────────────────
 
 
-def copier_env(tmp: Path, name: str, **models_dev: str) -> dict[str, str]:
-    """Copier's environment: its own HOME and models.dev cache (both empty at first), the API keys set."""
-    home, cache = tmp / f"home-{name}", tmp / f"cache-{name}"
-    home.mkdir(exist_ok=True)
-    env = checkout_env(tmp, home, **SECRETS)
-    env.pop("PYTHONPATH")
-    env.update(MODELS_DEV_CACHE_DIR=str(cache), NO_PROXY="127.0.0.1,localhost", **models_dev)
-    return env
-
-
 def offline_env(tmp: Path) -> dict[str, str]:
-    return copier_env(tmp, "offline", MODELS_DEV_OFFLINE="1", MODELS_DEV_URL=refused_url())
+    return copier_env(tmp, refused_url(), name="offline", MODELS_DEV_OFFLINE="1", **SECRETS)
 
 
 def copier(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -225,7 +217,7 @@ def history(tmp_path_factory):
     driver = checkout / "prompture/drivers/acme_driver.py"
 
     with ModelsDevServer(FIXTURE) as server:
-        online = copier_env(tmp, "online", MODELS_DEV_URL=server.url)
+        online = copier_env(tmp, server.url, name="online", **SECRETS)
         for provider, models_dev_id in PROVIDERS.items():
             extra = ["--data", "with_example=false"] if provider == "nimbus" else []
             copier(
@@ -261,14 +253,14 @@ def history(tmp_path_factory):
         rec.nimbus_changed = changed_paths(checkout)
         commit(checkout, "nimbus: template v2")
         rec.v2_answers = {p: answers(checkout, p) for p in PROVIDERS}
-        rec.offline_cache_created = (tmp / "cache-offline").exists()
+        rec.offline_cache_created = (tmp / "models-dev-cache-offline").exists()
 
         rec.second_updates = {p: update(checkout, p, offline) for p in PROVIDERS}
         rec.status_after_second = status(checkout)
 
         # models.dev changes; an update without a refresh neither asks it nor changes anything.
         server.set_catalogue(changed_catalogue())
-        later = copier_env(tmp, "later", MODELS_DEV_URL=server.url)
+        later = copier_env(tmp, server.url, name="later", **SECRETS)
         requests_before = server.request_count
         rec.no_refresh = update(checkout, "acme", later)
         rec.status_after_no_refresh = status(checkout)
@@ -336,7 +328,10 @@ def test_update_runs_offline_and_quietly(history):
     for result in (history.acme_update, history.nimbus_update, *history.second_updates.values()):
         assert_ok(result)
         assert WARNING not in result.stderr  # models.dev was not even looked for
-        assert "Updating to template version 2.0.0" in result.stderr or "Keeping template" in result.stderr
+    for result in (history.acme_update, history.nimbus_update):
+        assert "Updating to template version 2.0.0" in result.stderr
+    for result in history.second_updates.values():
+        assert "Keeping template version 2.0.0" in result.stderr
     assert not history.offline_cache_created
 
 

@@ -1,15 +1,17 @@
 """The wiring task (extensions/wire_checkout.py) on a real Prompture 1.15.1 checkout (layout L4).
 
 Each test copies a fresh sdist checkout, puts small stand-in rendered files in place
-(what Copier renders before the task runs), writes an answers file and runs the task
-as a real subprocess in the checkout, as Copier does.
+(what Copier renders before the task runs), writes an answers file and runs the task's
+``main`` on it in-process (``runner.main(argv, root=)``); one test runs the task script as a
+real subprocess, as Copier does.
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
 import difflib
-import hashlib
+import io
 import os
 import shutil
 import stat
@@ -20,20 +22,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from scaffolding.edits import dunder_all_key, is_sorted, isort_module_key, leading_import_block, natural_key
+from scaffolding.transaction import Transaction, TransactionError
+from scaffolding.wiring import runner
+from support.copier_cli import tree_digest as digest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "extensions"))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from scaffolding.edits import (  # noqa: E402
-    dunder_all_key,
-    is_sorted,
-    isort_module_key,
-    leading_import_block,
-    natural_key,
-)
-from scaffolding.transaction import Transaction, TransactionError  # noqa: E402
-from support.sdists import extract_checkout  # noqa: E402
 
 pytestmark = pytest.mark.e2e  # needs Prompture sdists or runtimes (python3 dev.py test -m 'not e2e' skips it)
 
@@ -96,11 +90,6 @@ BASE_ANSWERS = {
 # ── helpers (local to this file) ──────────────────────────────────────────────
 
 
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory) -> Path:
-    return extract_checkout(VERSION, tmp_path_factory.mktemp("sdist"))
-
-
 @pytest.fixture
 def checkout(pristine, tmp_path) -> Path:
     root = tmp_path / "checkout"
@@ -150,20 +139,19 @@ def prepare(root: Path, **changes) -> str:
 
 
 def wire(root: Path, answers_file: str) -> subprocess.CompletedProcess:
+    """The task's ``main`` on ``answers_file`` in ``root``, its output captured as a subprocess's would be."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = runner.main([answers_file], root=root)
+    return subprocess.CompletedProcess([str(WIRE), answers_file], code, stdout.getvalue(), stderr.getvalue())
+
+
+def wire_as_copier_does(root: Path, answers_file: str) -> subprocess.CompletedProcess:
+    """The task script as a real subprocess in the checkout, as Copier's ``_tasks`` runs it."""
     return subprocess.run(
         [sys.executable, str(WIRE), answers_file], cwd=root, capture_output=True, text=True, timeout=120,
         env={**os.environ, "PYTHONIOENCODING": "utf-8"},
     )  # fmt: skip
-
-
-def digest(root: Path, skip: tuple[str, ...] = ()) -> str:
-    """Hash of every file's path and bytes under ``root`` (except ``skip``)."""
-    sha = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        rel = path.relative_to(root).as_posix()
-        if rel not in skip and ".ruff_cache" not in rel:
-            sha.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
-    return sha.hexdigest()
 
 
 def read(root: Path, rel: str) -> str:
@@ -188,7 +176,7 @@ def ruff(root: Path, *args: str) -> subprocess.CompletedProcess:
 
 def test_wires_each_step_in_the_files_own_style(pristine, checkout):
     answers = prepare(checkout)
-    result = wire(checkout, answers)
+    result = wire_as_copier_does(checkout, answers)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         "Prompture layout: L4 'plugins' (1.1.1 – 1.15.x)",
@@ -553,7 +541,7 @@ def test_bad_answers_are_refused(checkout):
     before = digest(checkout)
     result = wire(checkout, answers)
     assert result.returncode == 1
-    assert "default_model" in result.stderr or "model id" in result.stderr
+    assert "is not a usable model id" in result.stderr
     assert "lower_case" in result.stderr
     assert digest(checkout) == before
 

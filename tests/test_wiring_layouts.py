@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ast
 import difflib
-import hashlib
 import shutil
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from scaffolding.layouts import LAYOUTS, PROVIDER_LISTS, LayoutError, detect_lay
 from scaffolding.transaction import Transaction
 from scaffolding.wiring import STEPS, Answers, Context, wire
 from scaffolding.wiring.dependencies import step_pyproject
+from support.copier_cli import tree_digest as digest
 from support.prompture_runtime import checkout_env, run_python, runtime_python
 from support.scaffold import format_complaints
 from support.sdists import extract_checkout
@@ -71,19 +71,10 @@ def render_standins(root: Path, name: str, provider: str = "acme", prefix: str =
                     self.api_key, self.model, self.endpoint = api_key, model, endpoint
             '''
         (root / layout.rendered_path(kind, provider)).write_text(textwrap.dedent(source))
-    if "plugin" in layout.rendered:
-        (root / layout.rendered_path("plugin", provider)).write_text(f"class {prefix}Plugin:\n    pass\n")
 
 
 def answers(**changes) -> Answers:
     return Answers.from_mapping({k: v for k, v in {**BASE, **changes}.items() if v is not None})
-
-
-def digest(root: Path) -> str:
-    sha = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        sha.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
-    return sha.hexdigest()
 
 
 IN_PLACE = (".env.copy", "CLAUDE.md", "README.md")  # a name is appended to a list line there

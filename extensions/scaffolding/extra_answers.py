@@ -9,13 +9,12 @@ and what to do.
 from __future__ import annotations
 
 import functools
-import ipaddress
 import re
 from urllib.parse import parse_qsl, urlsplit
 
 from publicsuffixlist import PublicSuffixList
 
-from .checks import http_url_parts
+from .validators import http_url_parts, is_ip_address, is_local_host
 
 #: Auth styles of ``provider_keys._auth_headers`` in Prompture 1.15: how the key is sent.
 KEY_CHECK_STYLES = ("bearer", "anthropic", "goog", "xi", "token")
@@ -46,8 +45,8 @@ def default_brand_domain(endpoint: str, doc_url: str = "") -> str:
             continue
         if not host or "${" in (url or ""):
             continue
-        if _is_local(host):
-            return ""
+        if is_local_host(host) or is_ip_address(host):
+            return ""  # no public domain: no favicon
         domain = _public_suffixes().privatesuffix(host)
         return domain if domain and _DOMAIN.fullmatch(domain) else ""
     return ""
@@ -56,16 +55,6 @@ def default_brand_domain(endpoint: str, doc_url: str = "") -> str:
 @functools.cache
 def _public_suffixes() -> PublicSuffixList:
     return PublicSuffixList()  # the list bundled with the package: no network
-
-
-def _is_local(host: str) -> bool:
-    if host == "localhost" or host.endswith((".local", ".localhost", ".internal")):
-        return True
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def canonical_name_problem(name: str) -> str:
@@ -102,7 +91,7 @@ def key_check_url_problem(url: str) -> str:
 def brand_domain_problem(domain: str) -> str:
     if not domain:
         return ""  # no favicon fallback for the logo
-    if not _DOMAIN.fullmatch(domain) or _is_local(domain.lower()):
+    if not _DOMAIN.fullmatch(domain) or is_local_host(domain) or is_ip_address(domain):
         return (
             f'{domain!r} is not a bare public domain: give it without scheme or path, e.g. "acme.com" '
             "(used for the logo's favicon), or leave it empty."

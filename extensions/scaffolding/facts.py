@@ -26,6 +26,9 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+from .names import API_STYLES
+from .validators import is_local_host
+
 
 class FactsError(ValueError):
     """The catalogue has no such provider (the message says what to do)."""
@@ -40,10 +43,8 @@ COST_FIELDS = ("input", "output", "cache_read")
 MODEL_FIELDS = (*MODEL_FLAG_FIELDS, *MODEL_TEXT_FIELDS, "modalities", "limit", "cost")
 
 DRIVER_FLAGS = ("json_mode", "json_schema", "tool_use", "vision")
-API_STYLES = ("openai_compatible", "custom_sdk", "http")
 OPENAI_PROTOCOL_NPM = frozenset({"@ai-sdk/openai-compatible", "@ai-sdk/openai"})
 ANTHROPIC_PROTOCOL_NPM = "@ai-sdk/anthropic"
-LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
 # Key order of Prompture's own rate files (prompture/infra/rates/*.json).
 RATE_ENTRY_KEYS = (
     "supports_temperature",
@@ -304,12 +305,19 @@ def default_auth(facts: dict) -> str:
     """
     provider = _provider(facts)
     api = provider.get("api", "")
-    if api and _is_local(api):
+    if api and _is_local_url(api):
         return "endpoint"
     endpoint_vars = [name for name in provider.get("env", []) if name.endswith(("_ENDPOINT", "_BASE_URL", "_HOST"))]
     if "${" in api or endpoint_vars:
         return "api_key_and_endpoint"
     return "api_key"
+
+
+def _is_local_url(url: str) -> bool:
+    try:
+        return is_local_host(urlsplit(url).hostname or "")
+    except ValueError:
+        return False
 
 
 def default_api_key_env(facts: dict, provider: str) -> str:
@@ -464,13 +472,6 @@ def _accepts_images(model: dict) -> bool | None:
     if inputs is not None:
         return "image" in inputs
     return model.get("attachment")
-
-
-def _is_local(url: str) -> bool:
-    try:
-        return (urlsplit(url).hostname or "") in LOCAL_HOSTS
-    except ValueError:
-        return False
 
 
 # ── Prompture's rate file ───────────────────────────────────────────────────

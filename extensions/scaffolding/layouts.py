@@ -1,6 +1,6 @@
-"""Which Prompture source layout a checkout has, as data, and what it already registers.
+"""Which Prompture source layout a checkout has, as data.
 
-Prompture moved its internals four times (see ``/work/shared/prompture-layouts.md``).
+Prompture moved its internals four times (see ``docs/layouts.md``).
 Each layout is one :class:`Layout` value below: the file that claims a checkout for it,
 the anchors that must be present, the files each wiring step edits, the places the
 rendered files go and what Prompture's own code offers the rendered drivers there
@@ -12,9 +12,7 @@ its ``steps`` name functions of ``wiring.STEPS`` (a new kind of edit is a new st
 
 from __future__ import annotations
 
-import ast
-import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -473,97 +471,3 @@ def detect_layout(root: Path | str) -> Layout:
         "none found. Run the template in the root of a Prompture checkout (the folder with "
         "pyproject.toml and prompture/)."
     )
-
-
-# ── What the checkout already has (for the questionnaire validators) ──────────
-
-
-def _parse(path: Path) -> ast.Module | None:
-    try:
-        return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
-        return None
-
-
-def _call_name(call: ast.Call) -> str:
-    func = call.func
-    if isinstance(func, ast.Name):
-        return func.id
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return ""
-
-
-def _string(node: ast.AST | None) -> str | None:
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    return None
-
-
-def _registered_names(tree: ast.Module) -> Iterator[str]:
-    """Provider names in ``ProviderDescriptor(name=...)``, ``build_alias("x", ...)`` and
-    ``register_driver("x", ...)`` / ``register_async_driver("x", ...)`` calls."""
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
-        called = _call_name(node)
-        if called == "ProviderDescriptor":
-            for keyword in node.keywords:
-                if keyword.arg == "name" and (name := _string(keyword.value)):
-                    yield name
-        elif called in ("build_alias", "register_driver", "register_async_driver") and node.args:
-            name = _string(node.args[0])
-            if name:
-                yield name
-
-
-def _driver_stem_provider(stem: str) -> str:
-    """``moonshot_driver`` and ``async_moonshot_driver`` -> ``moonshot``."""
-    name = stem.removesuffix("_driver")
-    return name.removeprefix("async_")
-
-
-def existing_providers(root: Path | str) -> set[str]:
-    """Provider names the checkout already registers or has driver modules for.
-
-    Registered names come from the AST of the layout's provider sources (for L4 the
-    plugin modules); module names are the ``*_driver.py`` stems in the drivers folder
-    (``async_`` and ``_driver`` removed). An unrecognised folder gives an empty set.
-    """
-    root = Path(root)
-    try:
-        layout = detect_layout(root)
-    except LayoutError:
-        return set()
-    names: set[str] = set()
-    for pattern in layout.provider_sources:
-        for path in sorted(root.glob(pattern)):
-            if (tree := _parse(path)) is not None:
-                names.update(_registered_names(tree))
-    for path in (root / layout.drivers_dir).glob("*_driver.py"):
-        names.add(_driver_stem_provider(path.stem))
-    return names
-
-
-_MODULE_LEVEL_CLASS = re.compile(r"^class[ \t]+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
-
-
-def existing_driver_classes(root: Path | str) -> set[str]:
-    """Names of the classes defined at module level in ``prompture/drivers/*.py``.
-
-    Read from ``class X`` at the start of a line, not from a parse: parsing the ~130 driver
-    modules took a quarter of a second per copy. A column-0 ``class X`` inside a multi-line
-    string also counts, which can only make the class-prefix check more careful.
-    """
-    root = Path(root)
-    try:
-        drivers_dir = root / detect_layout(root).drivers_dir
-    except LayoutError:
-        drivers_dir = root / "prompture" / "drivers"
-    classes: set[str] = set()
-    for path in drivers_dir.glob("*.py"):
-        try:
-            classes.update(_MODULE_LEVEL_CLASS.findall(path.read_text(encoding="utf-8")))
-        except (OSError, UnicodeDecodeError):
-            continue
-    return classes

@@ -31,7 +31,6 @@ import json
 import math
 import os
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -41,6 +40,8 @@ from typing import Any
 
 import httpx
 import platformdirs
+
+from .fileio import write_atomically
 
 DEFAULT_URL = "https://models.dev/api.json"
 DEFAULT_TTL_SECONDS = 86400.0
@@ -420,22 +421,6 @@ class DiskCache:
             "sha256": sha256,
         }
         write_atomically(self.meta_path, (json.dumps(meta, indent=2) + "\n").encode())
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so readers see the old or the new file, never a part of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
 
 
 # ── Prompture's cache ───────────────────────────────────────────────────────

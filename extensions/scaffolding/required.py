@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .checks import has_endpoint
 from .facts import default_endpoint
+from .names import has_endpoint
 
 #: The questions in questionnaire order, with an example value for the ``--data`` hint.
 EXAMPLES = {

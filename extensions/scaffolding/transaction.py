@@ -11,16 +11,13 @@ checkout is left exactly as it was.
 from __future__ import annotations
 
 import ast
-import contextlib
-import errno
 import os
-import stat
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from .edits import WiringError
+from .fileio import load_toml, writable_by_mode, write_atomically
 
 
 class TransactionError(WiringError):
@@ -142,14 +139,14 @@ class Transaction:
         fail_at = _fail_write_for_tests()
         try:
             for index, rel in enumerate(changed, 1):
-                _replace(self._files[rel].path, self._new_bytes(self._files[rel]), rel, fail=index == fail_at)
+                _replace(self._files[rel].path, self._new_bytes(self._files[rel]), fail=index == fail_at)
                 replaced.append(rel)
         except OSError as error:
             failed = rel
             not_restored = []
             for done in reversed(replaced):
                 try:
-                    _replace(self._files[done].path, self._files[done].original, done)
+                    _replace(self._files[done].path, self._files[done].original)
                 except OSError:
                     not_restored.append(done)
             if not_restored:
@@ -168,39 +165,12 @@ def _reason(error: OSError) -> str:
     return error.strerror or str(error)
 
 
-def _writable(path: Path) -> bool:
-    """Writable by us *and* not marked read-only (root can write anything; respect the mode bits)."""
-    try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        return os.access(path.parent, os.W_OK)
-    return os.access(path, os.W_OK) and bool(mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
-
-
-def _replace(path: Path, data: bytes, rel: str, fail: bool = False) -> None:
-    """Write ``data`` to ``path`` through a temporary file beside it and ``os.replace``.
-
-    ``fail`` (tests only) breaks off after half the bytes, as a full disk or an I/O error would.
-    """
-    if not _writable(path):
+def _replace(path: Path, data: bytes, fail: bool = False) -> None:
+    """Write ``data`` to ``path`` atomically, keeping its mode; ``fail`` (tests only) breaks off midway."""
+    if not writable_by_mode(path):
         raise PermissionError(13, "the file is read-only", str(path))
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".wiring", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            if fail:
-                handle.write(data[: len(data) // 2])
-                handle.flush()
-                raise OSError(errno.EIO, f"input/output error (simulated by {TEST_FAIL_WRITE})", str(path))
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        with contextlib.suppress(OSError):
-            os.chmod(temporary, stat.S_IMODE(path.stat().st_mode))
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    simulated = f"input/output error (simulated by {TEST_FAIL_WRITE})" if fail else ""
+    write_atomically(path, data, keep_mode=True, fail_message=simulated)
 
 
 def _fail_write_for_tests() -> int:
@@ -222,16 +192,7 @@ def _pause_for_tests() -> None:
 
 def _check_toml(rel: str, text: str) -> None:
     try:
-        import tomllib  # Python 3.11+
-    except ModuleNotFoundError:  # Python 3.10: tomlkit's parser checks the same syntax
-        tomllib = None
-    try:
-        if tomllib is not None:
-            tomllib.loads(text)
-        else:
-            import tomlkit
-
-            tomlkit.parse(text)
+        load_toml(text)
     except Exception as error:
         raise TransactionError(
             f"{rel}: the edited file would not be valid TOML ({error}); nothing was written. This is a bug in "

@@ -8,13 +8,10 @@ Every case there is marked ``@pytest.mark.hostile(area, outcome)``; docs/hostile
 from __future__ import annotations
 
 import difflib
-import hashlib
-import os
 import shutil
 from pathlib import Path
 
 from .copier_cli import TEMPLATE_DIR, run_copier
-from .prompture_runtime import checkout_env
 from .template_repo import git
 
 VERSION = "1.15.1"
@@ -24,25 +21,6 @@ AREAS = ("questionnaire", "target checkout", "models.dev")
 #: content) carried through exactly; "fallback": models.dev failed, one warning and the
 #: cache or the answers used; "property": a property-based test over generated answers.
 OUTCOMES = ("refused", "rolled back", "kept", "fallback", "property")
-
-
-def copier_env(tmp: Path, models_dev_url: str, **extra: str) -> dict[str, str]:
-    """Environment for a real ``copier`` run: its own HOME and models.dev cache, no inherited keys."""
-    home = tmp / "home"
-    home.mkdir(exist_ok=True)
-    env = checkout_env(tmp, home)
-    env.pop("PYTHONPATH")
-    env.update(
-        MODELS_DEV_URL=models_dev_url,
-        MODELS_DEV_CACHE_DIR=str(tmp / "models-dev-cache"),
-        NO_PROXY="127.0.0.1,localhost",
-        PYTHONIOENCODING="utf-8",
-        **extra,
-    )
-    for knob in ("MODELS_DEV_OFFLINE", "MODELS_DEV_TTL", "MODELS_DEV_TIMEOUT", "PTD_TEST_FAIL_WRITE"):
-        if knob not in extra:
-            env.pop(knob, None)
-    return env
 
 
 def plain_template(destination: Path) -> Path:
@@ -72,20 +50,6 @@ def fresh_checkout(pristine: Path, destination: Path) -> Path:
     """A writable copy of the extracted sdist."""
     shutil.copytree(pristine, destination, symlinks=True)
     return destination
-
-
-def file_digests(root: Path) -> dict[str, str]:
-    """Relative path -> sha256 of every file under ``root`` (symlinks by their target text)."""
-    digests = {}
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root).as_posix()
-        if ".git" in Path(rel).parts or "__pycache__" in Path(rel).parts:
-            continue
-        if path.is_symlink():
-            digests[rel] = "symlink:" + os.readlink(path)
-        elif path.is_file():
-            digests[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return digests
 
 
 def tree_changes(before: dict[str, str], after: dict[str, str]) -> dict[str, list[str]]:

@@ -15,17 +15,27 @@ Content-Length, an endless redirect loop, or no server at all (refused connectio
 from __future__ import annotations
 
 import hashlib
+import json
 import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
 from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "models-dev.json"
 CATALOGUE_PATH = "/api.json"
 MOVED_PATH = "/moved.json"  # answers 301 to CATALOGUE_PATH
+
+
+def fixture_catalogue(change: Callable[[dict], object]) -> bytes:
+    """The project's fixture catalogue after ``change(catalogue)``, as bytes to serve."""
+    catalogue = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    change(catalogue)
+    return json.dumps(catalogue).encode()
 
 
 class ModelsDevServer:

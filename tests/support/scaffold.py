@@ -9,7 +9,6 @@ run_in_checkout(done, "from prompture import AcmeDriver")
 from __future__ import annotations
 
 import copy
-import json
 import os
 import shutil
 import subprocess
@@ -21,35 +20,29 @@ from pathlib import Path
 
 import yaml
 
-from .copier_cli import run_copier, tree_digest
-from .models_dev_server import ModelsDevServer
+from .copier_cli import copier_env, run_copier, tree_digest
+from .models_dev_server import FIXTURE, ModelsDevServer, fixture_catalogue
 from .prompture_runtime import checkout_env, run_python, runtime_python, seed_models_dev_cache
 from .sdists import extract_checkout
 from .template_repo import git
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "models-dev.json"
 PROVIDER, MODELS_DEV_ID = "acme", "acme-ai"
 
 
 def catalogue_with_stepfun() -> bytes:
     """Our fixture plus a made-up "stepfun" entry shaped like the real one (the README quick start's provider)."""
-    catalogue = json.loads(FIXTURE.read_text(encoding="utf-8"))
-    stepfun = copy.deepcopy(catalogue["acme-ai"])
-    stepfun.update(id="stepfun", name="StepFun", env=["STEPFUN_API_KEY"], api="https://api.stepfun.example/v1", doc="")
-    stepfun["models"] = {
-        name.replace("acme", "step"): {**model, "id": name.replace("acme", "step")}
-        for name, model in stepfun["models"].items()
-    }
-    catalogue["stepfun"] = stepfun
-    return json.dumps(catalogue).encode()
 
+    def change(catalogue: dict) -> None:
+        stepfun = copy.deepcopy(catalogue["acme-ai"])
+        api = "https://api.stepfun.example/v1"
+        stepfun.update(id="stepfun", name="StepFun", env=["STEPFUN_API_KEY"], api=api, doc="")
+        stepfun["models"] = {
+            name.replace("acme", "step"): {**model, "id": name.replace("acme", "step")}
+            for name, model in stepfun["models"].items()
+        }
+        catalogue["stepfun"] = stepfun
 
-def copier_env(tmp: Path, server: ModelsDevServer) -> dict[str, str]:
-    """Copier's environment: its own HOME, models.dev served by ``server``, no inherited API keys."""
-    env = checkout_env(tmp, tmp / "home")
-    env.pop("PYTHONPATH")
-    env.update(MODELS_DEV_URL=server.url, MODELS_DEV_CACHE_DIR=str(tmp / "models-dev-cache"))
-    return env
+    return fixture_catalogue(change)
 
 
 def copy_args(template: Path, checkout: Path, *extra: str, provider: str = PROVIDER) -> list[str]:
@@ -88,7 +81,7 @@ def scaffold(version: str, tmp: Path, template: Path, server: ModelsDevServer) -
     git(checkout, "add", "-A")
     git(checkout, "commit", "-qm", "sdist")
     seed_models_dev_cache(tmp / "home", FIXTURE)
-    env = copier_env(tmp, server)
+    env = copier_env(tmp, server.url)
     first = run_copier(*copy_args(template, checkout), cwd=tmp, env=env)
     assert first.returncode == 0, first.stdout + first.stderr
     status = git(checkout, "status", "--porcelain", "--untracked-files=all")

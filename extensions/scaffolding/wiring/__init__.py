@@ -7,7 +7,7 @@ run changes no byte. Steps are looked up by the names the layout lists (``Layout
 
     answers.py       the answers the wiring reads
     context.py       Context, StepResult and helpers every step uses
-    registry.py      where Prompture learns the provider exists (plugins, ...)
+    registry.py      where Prompture learns the provider exists (L4 family plugin, L3 descriptors, L1-L2 registries)
     exports.py       the driver classes re-exported by packages
     settings.py      the provider's Settings fields
     dependencies.py  a custom SDK in pyproject.toml
@@ -17,17 +17,17 @@ run changes no byte. Steps are looked up by the names the layout lists (``Layout
     catalogue.py     the rate file and model_rates
     discovery.py     model discovery
     runner.py        STEPS, the all-or-nothing run and the task's command line
+
+The questionnaire's dry run and the --pretend preview sit above this package (``dry_run.py``).
 """
 
 from __future__ import annotations
 
-from .answers import API_STYLES, AUTHS, Answers, load_answers
+from .answers import Answers, load_answers
 from .context import Context, StepResult
 from .runner import STEPS, check_rendered, main, wire
 
 __all__ = [
-    "API_STYLES",
-    "AUTHS",
     "STEPS",
     "Answers",
     "Context",

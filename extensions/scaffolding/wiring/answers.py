@@ -8,14 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..checks import (
-    distribution_problem,
-    endpoint_problem,
-    env_name_problem,
-    model_id_problem,
-    text_problem,
-    version_problem,
-)
 from ..edits import WiringError
 from ..extra_answers import (
     KEY_CHECK_STYLES,
@@ -25,11 +17,18 @@ from ..extra_answers import (
     canonical_name_problem,
     key_check_url_problem,
 )
+from ..names import API_STYLES, AUTHS, has_api_key
+from ..validators import (
+    CLASS_PREFIX,
+    PROVIDER_NAME,
+    distribution_problem,
+    endpoint_problem,
+    env_name_problem,
+    model_id_problem,
+    text_problem,
+    version_problem,
+)
 
-API_STYLES = ("openai_compatible", "custom_sdk", "http")
-AUTHS = ("api_key", "endpoint", "api_key_and_endpoint")
-_PROVIDER = re.compile(r"[a-z][a-z0-9_]*")
-_CLASS_PREFIX = re.compile(r"[A-Z][A-Za-z0-9]*")
 _MODELS_DEV_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
@@ -66,7 +65,7 @@ class Answers:
 
     @property
     def has_api_key(self) -> bool:
-        return self.auth != "endpoint"
+        return has_api_key(self.auth)
 
     @property
     def endpoint_var(self) -> str:
@@ -104,10 +103,10 @@ class Answers:
 
         problems: list[str] = []
         provider = text("provider")
-        if provider is not None and not _PROVIDER.fullmatch(provider):
+        if provider is not None and not PROVIDER_NAME.fullmatch(provider):
             problems.append(f"provider {provider!r} is not lowercase letters, digits and underscores")
         prefix = text("class_prefix")
-        if prefix is not None and not _CLASS_PREFIX.fullmatch(prefix):
+        if prefix is not None and not CLASS_PREFIX.fullmatch(prefix):
             problems.append(f"class_prefix {prefix!r} is not a class name prefix like 'Acme'")
         display = text("display_name")
         if display is not None and (problem := text_problem(display, "display_name")):
@@ -123,7 +122,7 @@ class Answers:
         model = text("default_model")
         if model is not None and (problem := model_id_problem(model)):
             problems.append(problem)
-        api_key_env = text("api_key_env", required=auth not in (None, "endpoint"))
+        api_key_env = text("api_key_env", required=auth is not None and has_api_key(auth))
         endpoint = text("endpoint", required=auth in ("endpoint", "api_key_and_endpoint"))
         endpoint_env = text("endpoint_env", required=False)
         for name in (api_key_env, endpoint_env):
@@ -155,7 +154,7 @@ class Answers:
             api_style=api_style,
             auth=auth,
             default_model=model,
-            api_key_env=api_key_env if auth != "endpoint" else None,
+            api_key_env=api_key_env if has_api_key(auth) else None,
             endpoint=endpoint,
             endpoint_env=endpoint_env,
             sdk_package=sdk_package,

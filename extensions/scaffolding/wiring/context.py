@@ -19,6 +19,7 @@ from ..edits import (
     literal_strings,
     top_level_assignment,
 )
+from ..fileio import load_toml
 from ..layouts import Layout
 from ..transaction import Transaction
 from .answers import Answers
@@ -134,7 +135,7 @@ def _line_length(root: str, stamp: tuple) -> int:
         if present is None:
             continue
         try:
-            config: Any = _load_toml(Path(root, name).read_text(encoding="utf-8"))
+            config: Any = load_toml(Path(root, name).read_text(encoding="utf-8"))
         except Exception:
             continue
         for key in keys:
@@ -144,13 +145,3 @@ def _line_length(root: str, stamp: tuple) -> int:
         if name != "pyproject.toml":
             break  # ruff uses the first ruff.toml it finds, even without line-length
     return 88
-
-
-def _load_toml(text: str) -> dict:
-    try:
-        import tomllib  # Python 3.11+: a reader is all this needs, and it is ~20x faster than tomlkit
-    except ModuleNotFoundError:
-        import tomlkit
-
-        return tomlkit.parse(text).unwrap()
-    return tomllib.loads(text)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..edits import AnchorNotFound, Brackets, WiringError, insert_item
+from ..fileio import load_toml
 from ..pyliteral import py_str
 from .context import Context, StepResult, finish, parse, restore_hint, ruff_line_length
 
@@ -85,9 +86,7 @@ def _uses_setup_py(root: Path, pyproject: str) -> bool:
     if not (root / SETUP_PY).is_file():
         return False
     try:
-        import tomlkit
-
-        return "project" not in tomlkit.parse((root / pyproject).read_text(encoding="utf-8"))
+        return "project" not in load_toml((root / pyproject).read_text(encoding="utf-8"))
     except FileNotFoundError:
         return True
     except Exception:

@@ -193,7 +193,7 @@ def step_brand(ctx: Context) -> StepResult:
         raise AnchorNotFound(
             path, "'class ProviderBrand' with display_name, icon_slug and brand_color fields", restore_hint(path)
         )
-    local = a.auth == "endpoint"
+    local = not a.has_api_key
     arguments = [("", py_str(a.display_name)), ("icon_slug=", "None")]
     arguments.append(("brand_color=", py_str(a.brand_color) if a.brand_color else "None"))
     if local and "is_local" in fields:

@@ -273,7 +273,7 @@ def family_plugin(a: Answers) -> str:
     Self-hosted servers join Ollama and LM Studio, OpenAI-compatible APIs join Moonshot and
     Z.ai, other APIs join Mistral and DeepSeek in the extras.
     """
-    if a.auth == "endpoint":
+    if not a.has_api_key:
         return "local_family"
     return "openai_compatible_family" if a.api_style == "openai_compatible" else "extras_family"
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..edits import AnchorNotFound, UnpackedLiteral, WiringError
 from ..layouts import Layout, LayoutError, detect_layout
+from ..names import example_path, tests_path
 from ..transaction import Transaction
 from .answers import Answers, load_answers
 from .catalogue import step_model_rates, step_rate_file
@@ -150,8 +151,8 @@ def rendered_files(root: Path, layout: Layout, a: Answers, answers_file: str) ->
     """The files Copier renders for this provider that exist in the checkout."""
     candidates = [
         *(layout.rendered_path(kind, a.provider) for kind in layout.rendered),
-        f"examples/{a.provider}_example.py",
-        f"tests/test_{a.provider}_driver.py",
+        example_path(a.provider),
+        tests_path(a.provider),
         answers_file,
     ]
     return [rel for rel in candidates if (root / rel).is_file()]
