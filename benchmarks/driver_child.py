@@ -4,9 +4,11 @@
 
 MODE: ``sync`` (CALLS sequential ``generate``), ``async`` (CALLS ``generate`` with at most
 CONCURRENCY in flight), ``stream`` (one ``generate_messages_stream``; the server has the
-stream queued). VARIANT: ``generated`` (the scaffolded Acme drivers) or ``moonshot``
-(Prompture's own MoonshotDriver / AsyncMoonshotDriver). One untimed warm-up call comes
-first (imports, model-config caches); it is the same for both variants.
+stream queued). VARIANT: ``generated`` (the scaffolded Acme drivers), ``moonshot``
+(Prompture's own MoonshotDriver / AsyncMoonshotDriver) or ``floor`` (no driver: a bare
+``httpx`` client loop posting the body the generated driver sends and reading the reply's
+text; sync and async only). One untimed warm-up call comes first (imports, model-config
+caches, the TLS handshake); it is the same for every variant.
 
 Prints one JSON line: ``seconds`` (wall clock of the timed part), ``cpu_seconds`` (this
 process's CPU time in it), ``calls``, ``texts_ok`` and for
@@ -20,6 +22,7 @@ import json
 import os
 import sys
 import time
+from typing import Any
 
 MODE, VARIANT, URL = sys.argv[1], sys.argv[2], sys.argv[3]
 CALLS = int(sys.argv[4]) if len(sys.argv) > 4 else 300
@@ -37,12 +40,58 @@ elif VARIANT == "moonshot":
     from prompture.drivers.moonshot_driver import MoonshotDriver as SyncDriver
 
     MODEL = "kimi-k2-turbo-preview"
+elif VARIANT == "floor":
+    import httpx
+
+    MODEL = "acme-chat-1"
 else:
     raise SystemExit(f"unknown variant {VARIANT!r}")
 
 
+class Floor:
+    """The transport floor: the generated driver's request (same body and headers, one pooled client), no driver."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.url = URL.rstrip("/") + "/chat/completions"
+
+    def body(self, prompt: str) -> dict:
+        messages = [{"role": "user", "content": prompt}]
+        return {"model": MODEL, "messages": messages, "max_tokens": 512, "temperature": 1.0}
+
+    @staticmethod
+    def reply(response: Any) -> dict:
+        response.raise_for_status()
+        return {"text": response.json()["choices"][0]["message"]["content"]}
+
+
+class SyncFloor(Floor):
+    def generate(self, prompt: str, options: dict) -> dict:
+        return self.reply(self.client.post(self.url, json=self.body(prompt)))
+
+
+class AsyncFloor(Floor):
+    async def generate(self, prompt: str, options: dict) -> dict:
+        return self.reply(await self.client.post(self.url, json=self.body(prompt)))
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+def sync_driver() -> Any:
+    if VARIANT == "floor":
+        return SyncFloor(httpx.Client(headers={"Authorization": f"Bearer {KEY}"}))
+    return SyncDriver(api_key=KEY, model=MODEL, endpoint=URL)
+
+
+def async_driver() -> Any:
+    if VARIANT == "floor":
+        return AsyncFloor(httpx.AsyncClient(headers={"Authorization": f"Bearer {KEY}"}))
+    return AsyncDriver(api_key=KEY, model=MODEL, endpoint=URL)
+
+
 def run_sync() -> dict:
-    driver = SyncDriver(api_key=KEY, model=MODEL, endpoint=URL)
+    driver = sync_driver()
     driver.generate("warm-up", {})
     start, cpu = time.perf_counter(), time.process_time()
     replies = [driver.generate(f"prompt {i}", {}) for i in range(CALLS)]
@@ -52,7 +101,7 @@ def run_sync() -> dict:
 
 
 async def run_async() -> dict:
-    driver = AsyncDriver(api_key=KEY, model=MODEL, endpoint=URL)
+    driver = async_driver()
     await driver.generate("warm-up", {})
     gate = asyncio.Semaphore(CONCURRENCY)
 

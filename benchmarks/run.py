@@ -16,7 +16,9 @@ One run measures, side by side, and prints a table of medians and ratios:
 3. Driver throughput: 300 sequential `generate` calls (sync) and 300 calls with 20 in
    flight (async) against a local HTTPS OpenAI-compatible server (trustme certificate),
    the generated AcmeDriver / AsyncAcmeDriver against Prompture's MoonshotDriver /
-   AsyncMoonshotDriver, both in the Prompture 1.15.1 runtime venv.
+   AsyncMoonshotDriver, both in the Prompture 1.15.1 runtime venv, and against the transport
+   floor: the same requests sent by a bare httpx client loop with no driver (the generated
+   drivers' share of the floor's calls/s is what the driver itself costs).
 4. Streaming: one 20,000-chunk SSE stream parsed by the generated sync driver and by
    MoonshotDriver.
 
@@ -60,7 +62,8 @@ FIXTURE = ROOT / "tests" / "fixtures" / "models-dev.json"
 VERSION = "1.15.1"
 PROVIDER, MODELS_DEV_ID = "acme", "acme-ai"
 CALLS, CONCURRENCY, STREAM_CHUNKS = 300, 20, 20_000
-SCAFFOLD_TARGET, SYNC_TARGET, ASYNC_TARGET, STREAM_TARGET = 2.0, 2.0, 2.0, 1.0
+SCAFFOLD_TARGET, SYNC_TARGET, ASYNC_TARGET, STREAM_TARGET = 2.0, 3.0, 2.0, 1.0  # vs Prompture's MoonshotDriver
+FLOOR_TARGET = 0.85  # the generated drivers' calls/s as a share of the transport floor's
 
 
 # ── Measured child processes ───────────────────────────────────────────────────
@@ -307,8 +310,10 @@ def sse_body(chunks: int, model: str) -> str:
 
 
 class Drivers:
-    VARIANTS = ["generated", "moonshot"]
     MODES = ["sync", "async", "stream"]
+    # The floor (a bare httpx loop, no driver) bounds what a driver can reach on sync and async calls.
+    VARIANTS = {"sync": ["generated", "moonshot", "floor"], "async": ["generated", "moonshot", "floor"], "stream": []}
+    VARIANTS["stream"] = ["generated", "moonshot"]  # no floor: a stream's cost is the parsing the driver adds
 
     def __init__(self, tmp: Path, checkout: Path) -> None:
         self.tmp = tmp
@@ -317,7 +322,7 @@ class Drivers:
         self.home = tmp / "runtime-home"
         seed_models_dev_cache(self.home, FIXTURE)  # Prompture prices and lists models offline
         self.certs = TlsCertificates(tmp)
-        self.results: dict[tuple[str, str], list[Run]] = {(m, v): [] for m in self.MODES for v in self.VARIANTS}
+        self.results: dict[tuple[str, str], list[Run]] = {(m, v): [] for m in self.MODES for v in self.VARIANTS[m]}
         self.short_stream = sse_body(20, "bench")
         self.long_stream = sse_body(STREAM_CHUNKS, "bench")
 
@@ -331,7 +336,7 @@ class Drivers:
             )  # fmt: skip
             for rep in range(reps):
                 for mode in self.MODES:
-                    for variant in rotated(self.VARIANTS, rep):
+                    for variant in rotated(self.VARIANTS[mode], rep):
                         self._one(server, env, mode, variant)
 
     def _one(self, server: HttpsFakeOpenAI, env: dict[str, str], mode: str, variant: str) -> None:
@@ -491,6 +496,8 @@ def report_drivers(d: Drivers) -> list[str]:
         ("sync", "moonshot"): "Prompture MoonshotDriver",
         ("async", "generated"): "generated AsyncAcmeDriver",
         ("async", "moonshot"): "Prompture AsyncMoonshotDriver",
+        ("sync", "floor"): "floor: bare httpx.Client loop",
+        ("async", "floor"): "floor: bare httpx.AsyncClient",
         ("stream", "generated"): "generated AcmeDriver",
         ("stream", "moonshot"): "Prompture MoonshotDriver",
     }
@@ -500,7 +507,7 @@ def report_drivers(d: Drivers) -> list[str]:
         cpu_unit = "client CPU" if mode == "stream" else "client CPU/call"
         rows = [["driver", unit, "min", "max", cpu_unit, "TCP conns", "peak RSS"]]
         rates = {}
-        for variant in d.VARIANTS:
+        for variant in d.VARIANTS[mode]:
             runs = d.results[(mode, variant)]
             per_run = [(STREAM_CHUNKS if mode == "stream" else r.extra["calls"]) / r.extra["seconds"] for r in runs]
             rates[variant] = med(per_run)
@@ -520,6 +527,9 @@ def report_drivers(d: Drivers) -> list[str]:
         ratio = rates["generated"] / rates["moonshot"]
         lines += [f"{titles[mode]}, {len(runs)} runs each", table(rows)]
         lines.append(f"  generated / Prompture: {ratio:.2f}x, {verdict(ratio, targets[mode])}")
+        if "floor" in rates:
+            share = rates["generated"] / rates["floor"]
+            lines.append(f"  generated / transport floor: {share:.2f}x, {verdict(share, FLOOR_TARGET)}")
         lines.append("")
     lines.append(
         "  (client CPU: the driver process's CPU time in the timed part; TCP conns: connections the"
@@ -566,7 +576,8 @@ def main(argv: list[str]) -> int:
                 for name in rotated(scaffolding.VARIANTS, rep):
                     scaffolding.run_variant(name)
         drivers = Drivers(tmp, driver_checkout)
-        print(f"Drivers: {args.driver_reps} x 6 runs ...", file=sys.stderr, flush=True)
+        runs = sum(len(variants) for variants in Drivers.VARIANTS.values())
+        print(f"Drivers: {args.driver_reps} x {runs} runs ...", file=sys.stderr, flush=True)
         drivers.run(args.driver_reps)
 
         now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

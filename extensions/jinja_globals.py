@@ -44,6 +44,7 @@ class ModelsDevExtension(Extension):
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         facts = _scaffolding("facts")
+        samples = _scaffolding("sample_models")
         environment.globals["models_dev_guess"] = self._guess
         environment.filters.update(
             models_dev_problem=self._provider_id_problem,
@@ -60,6 +61,7 @@ class ModelsDevExtension(Extension):
             model_flag=facts.model_flag,
             provider_flag=facts.provider_flag,
             rate_file_text=facts.rate_file_text,
+            sample_models=samples.sample_models,
         )
 
     @staticmethod

@@ -7,7 +7,9 @@ For every ``api_style`` x ``auth`` (x ``lazy_import`` for custom_sdk), one real
   pass on every Python file the copy created;
 * the rendered ``tests/test_acme_driver.py`` passes under the checkout's own
   pytest configuration, run by the release's own dependencies, offline (proxies
-  point nowhere; only 127.0.0.1 is reachable) and without an API key;
+  point nowhere; only 127.0.0.1 is reachable), without an API key and without a
+  models.dev cache (it brings the recorded facts); its tests are grouped in
+  ``Test*`` classes and resolve drivers with ``get_driver_for_model``;
 * the capability contract holds for both driver classes: each ``supports_*``
   flag is the answer, its method exists exactly when the flag is yes, and
   Prompture's ``validate_driver_capabilities`` agrees where the release has it;
@@ -166,8 +168,12 @@ def _render_and_test(version: str, name: str, data: list[str], root: Path, model
     result.flags = flags
     (checkout / "tests").mkdir(exist_ok=True)
     (checkout / "tests" / "test_zz_harness_contract.py").write_text(HARNESS_CHECK)
-    # Offline: proxies that lead nowhere for anything but 127.0.0.1; no API key in the environment.
-    run_env = checkout_env(checkout, home, HARNESS_FLAGS=json.dumps(flags), HARNESS_METHODS=json.dumps(METHODS))
+    # Offline: proxies that lead nowhere for anything but 127.0.0.1; no API key in the environment, and a
+    # HOME without the models.dev cache (the rendered tests give Prompture the recorded facts themselves).
+    (tmp / "test-home").mkdir()
+    run_env = checkout_env(
+        checkout, tmp / "test-home", HARNESS_FLAGS=json.dumps(flags), HARNESS_METHODS=json.dumps(METHODS)
+    )
     dead_proxy = "http://127.0.0.1:9"
     run_env.update(HTTP_PROXY=dead_proxy, HTTPS_PROXY=dead_proxy, ALL_PROXY=dead_proxy, NO_PROXY="127.0.0.1,localhost")
     if "lazy_import=false" in data:  # a hard dependency must import; the rendered tests replace it with their fake
@@ -196,11 +202,15 @@ def _files(root: Path) -> set[str]:
 
 
 def _outcomes(junit: Path) -> dict[str, str]:
-    """``{"<file stem>::<test name>": "passed" | "failed" | "error" | "skipped"}`` from a JUnit report."""
+    """``{"<file stem>::<test name>": "passed" | "failed" | "error" | "skipped"}`` from a JUnit report.
+
+    A test in a ``Test*`` class has ``tests.<file stem>.<class>`` as its JUnit class name.
+    """
     outcomes = {}
     for case in ET.parse(junit).iter("testcase"):
         kinds = [child.tag for child in case if child.tag in ("failure", "error", "skipped")]
-        module = case.get("classname", "").rsplit(".", 1)[-1]
+        parts = case.get("classname", "").split(".")
+        module = next((part for part in reversed(parts) if part.startswith("test_")), parts[-1])
         outcomes[f"{module}::{case.get('name')}"] = {"failure": "failed"}.get(kinds[0], kinds[0]) if kinds else "passed"
     return outcomes
 
@@ -251,6 +261,11 @@ def assert_variant_holds(result: SimpleNamespace) -> None:
         return
     assert "tests/test_acme_driver.py" in result.created
     assert len(rendered) > 10, rendered
+    # Through Prompture's public API, with the recorded models (tests/fixtures/models-dev.json's acme-ai).
+    source = (result.checkout / "tests" / "test_acme_driver.py").read_text(encoding="utf-8")
+    for used in ("get_driver_for_model(model_id(", "Conversation(model_name=model_id(", 'CHAT_MODEL = "acme-chat-1"'):
+        assert used in source, used
+    assert "\ndef test_" not in source and "\nclass Test" in source  # grouped in documented Test* classes
     for flag, marker in CAPABILITY_TESTS.items():
         tests = sorted(test for test in rendered if marker in test)
         if result.flags[flag]:

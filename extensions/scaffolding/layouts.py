@@ -78,6 +78,7 @@ class DriverFacts:
     list_models: bool  # Driver.list_models and driver_base._fetch_openai_compatible_models (discovery asks drivers)
     inject_schema: bool  # Driver._inject_schema_into_messages (else the driver defines its own)
     cost_cached_tokens: bool  # CostMixin._calculate_cost(..., cached_tokens=...)
+    rate_file_prices: bool  # prices come from a rate file's cost block before models.dev (infra/pricing.py)
 
     def markers(self) -> tuple[Marker, ...]:
         base, cost = module_file(self.driver_base), module_file(self.cost_mixin)
@@ -96,6 +97,7 @@ class DriverFacts:
             (self.list_models, Marker(base, "def _fetch_openai_compatible_models(")),
             (self.inject_schema, Marker(base, "def _inject_schema_into_messages(")),
             (self.cost_cached_tokens, Marker(cost, "cached_tokens: int | float = 0")),
+            (self.rate_file_prices, Marker("prompture/infra/pricing.py", "def resolve_rates(")),
         )
         return always + tuple(marker for used, marker in optional if used)
 
@@ -109,6 +111,7 @@ _FLAT_DRIVER = DriverFacts(
     list_models=False,
     inject_schema=False,
     cost_cached_tokens=False,
+    rate_file_prices=False,
 )
 _INFRA_DRIVER = DriverFacts(
     driver_base=".base",
@@ -119,6 +122,7 @@ _INFRA_DRIVER = DriverFacts(
     list_models=True,
     inject_schema=True,
     cost_cached_tokens=False,
+    rate_file_prices=False,
 )
 
 
@@ -210,6 +214,7 @@ class Layout:
             **{name: name in present for name in RELEASE_HELPERS},
             "renders": sorted(self.rendered),
             "rate_file": self.rendered.get("rates"),
+            "settings_module": self.files["settings"].removesuffix(".py").replace("/", "."),
         }
 
 
@@ -278,7 +283,7 @@ L4 = Layout(
         "claude_md",
         *PROVIDER_LISTS,
     ),
-    driver=DriverFacts(**{**_INFRA_DRIVER.__dict__, "cost_cached_tokens": True}),
+    driver=DriverFacts(**{**_INFRA_DRIVER.__dict__, "cost_cached_tokens": True, "rate_file_prices": True}),
     wired=True,
 )
 
@@ -308,7 +313,7 @@ L3 = Layout(
     drivers_dir="prompture/drivers",
     provider_sources=("prompture/drivers/provider_descriptors.py",),
     steps=("descriptors", "drivers", "settings", "provider_env", "pyproject", "env", "claude_md", *PROVIDER_LISTS),
-    driver=DriverFacts(**{**_INFRA_DRIVER.__dict__, "cost_cached_tokens": True}),
+    driver=DriverFacts(**{**_INFRA_DRIVER.__dict__, "cost_cached_tokens": True, "rate_file_prices": True}),
     wired=True,
 )
 
