@@ -70,7 +70,7 @@ def test_enter_through_a_listed_provider_wires_it_like_defaults(template_repo, p
     assert asked[0] == "models_dev_provider"
     assert {"class_prefix", "endpoint", "default_model", "brand_color"} <= set(asked)
     assert "price_input" not in asked  # models.dev's facts price the models
-    assert "✓ plugin registry" in tui.output and "Next, in" in tui.output
+    assert "✓ plugin family" in tui.output and "Next, in" in tui.output
 
     defaults = fresh_checkout(pristine, tmp_path / "defaults")
     args = ["copy", "--trust", "--defaults", "--vcs-ref", "HEAD", "--data", f"provider={LISTED}"]
