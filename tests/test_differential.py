@@ -20,11 +20,10 @@ import json
 import textwrap
 
 import pytest
-from support.copier_cli import run_copier
+from support.copier_cli import copier_env, run_copier
 from support.fake_openai import FakeOpenAI
-from support.models_dev_server import ModelsDevServer
+from support.models_dev_server import FIXTURE, ModelsDevServer
 from support.prompture_runtime import checkout_env, run_python, runtime_python, seed_models_dev_cache
-from support.scaffold import FIXTURE, copier_env
 from support.sdists import extract_checkout
 from support.template_repo import git, snapshot_template
 
@@ -91,7 +90,7 @@ def checkout(tmp_path_factory):
     seed_models_dev_cache(tmp / "home", FIXTURE)
     with ModelsDevServer(FIXTURE) as server:
         args = ["copy", "--trust", "--defaults", "--vcs-ref", "HEAD", "--data", "provider=basalt"]
-        result = run_copier(*args, str(template), str(root), cwd=tmp, env=copier_env(tmp, server))
+        result = run_copier(*args, str(template), str(root), cwd=tmp, env=copier_env(tmp, server.url))
     assert result.returncode == 0, result.stdout + result.stderr
     answers = (root / ".copier-answers.basalt.yml").read_text()
     assert "default_model: basalt-labs/reason-2" in answers and "supports_vision: true" in answers, answers
