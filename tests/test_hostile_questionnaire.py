@@ -27,7 +27,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from scaffolding import extra_answers, facts, questionnaire
+from scaffolding import extra_answers, facts, questionnaire, validators
 from scaffolding.transaction import Transaction
 from support.copier_cli import TEMPLATE_DIR, copier_env, file_digests, tree_digest
 from support.hostile import copy, fresh_checkout, tree_changes, validation_line
@@ -43,7 +43,7 @@ def problem(question: str, value, checkout: Path, **answers) -> str:
     """What the question's validator in copier.yml says about ``value`` (same functions, same arguments)."""
     provider = answers.get("provider", "acme")
     api_key_env = answers.get("api_key_env", "ACME_API_KEY")
-    validators = {
+    by_question = {
         "provider": lambda: questionnaire.provider_problem(value, checkout),
         "class_prefix": lambda: questionnaire.class_prefix_problem(value, provider, checkout),
         "display_name": lambda: validators.text_problem(value, "display_name"),
@@ -61,7 +61,7 @@ def problem(question: str, value, checkout: Path, **answers) -> str:
         "brand_domain": lambda: extra_answers.brand_domain_problem(value),
         "brand_color": lambda: extra_answers.brand_color_problem(value),
     }
-    return validators[question]()
+    return by_question[question]()
 
 
 # ── 1. the validators, directly ───────────────────────────────────────────────
