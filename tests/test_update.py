@@ -462,7 +462,12 @@ def test_a_refresh_with_nothing_new_changes_nothing(history):
 def test_refresh_brings_exactly_the_catalogue_change(history):
     assert_ok(history.refresh)
     assert history.requests_with_refresh >= 1
-    assert history.refresh_changed == {"prompture/infra/rates/acme.json", ".copier-answers.acme.yml"}
+    # The rendered tests carry the recorded facts too (they price and pick models from them).
+    assert history.refresh_changed == {
+        "prompture/infra/rates/acme.json",
+        ".copier-answers.acme.yml",
+        "tests/test_acme_driver.py",
+    }
 
     before = json.loads(history.rates_before_refresh)
     after = json.loads((history.checkout / "prompture/infra/rates/acme.json").read_text(encoding="utf-8"))
