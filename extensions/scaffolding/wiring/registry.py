@@ -227,6 +227,21 @@ def _descriptor(
     ]
 
 
+def _appended(node: ast.stmt, target: str) -> ast.expr | None:
+    """The argument of a ``<target>.append(x)`` statement, else None."""
+    if (
+        isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Attribute)
+        and node.value.func.attr == "append"
+        and isinstance(node.value.func.value, ast.Name)
+        and node.value.func.value.id == target
+        and len(node.value.args) == 1
+    ):
+        return node.value.args[0]
+    return None
+
+
 def step_descriptors(ctx: Context) -> StepResult:
     """A ``ProviderDescriptor`` appended in ``_build_descriptors()``, after the last built-in provider."""
     path = ctx.layout.path("descriptors")
@@ -234,14 +249,7 @@ def step_descriptors(ctx: Context) -> StepResult:
     tree = parse(text, path)
     function = function_def(tree, "_build_descriptors")
     appends = [
-        node
-        for node in (function.body if function is not None else [])
-        if isinstance(node, ast.Expr)
-        and isinstance(node.value, ast.Call)
-        and isinstance(node.value.func, ast.Attribute)
-        and node.value.func.attr == "append"
-        and isinstance(node.value.func.value, ast.Name)
-        and node.value.func.value.id == "descriptors"
+        node for node in (function.body if function is not None else []) if _appended(node, "descriptors") is not None
     ]
     if function is None or not appends:
         raise AnchorNotFound(
@@ -276,21 +284,6 @@ def family_plugin(a: Answers) -> str:
     if not a.has_api_key:
         return "local_family"
     return "openai_compatible_family" if a.api_style == "openai_compatible" else "extras_family"
-
-
-def _appended(node: ast.stmt, target: str) -> ast.expr | None:
-    """The argument of a ``<target>.append(x)`` statement, else None."""
-    if (
-        isinstance(node, ast.Expr)
-        and isinstance(node.value, ast.Call)
-        and isinstance(node.value.func, ast.Attribute)
-        and node.value.func.attr == "append"
-        and isinstance(node.value.func.value, ast.Name)
-        and node.value.func.value.id == target
-        and len(node.value.args) == 1
-    ):
-        return node.value.args[0]
-    return None
 
 
 def _is_provider(argument: ast.expr) -> bool:
