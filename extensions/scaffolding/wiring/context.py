@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -109,6 +110,9 @@ def ensure_in_all(text: str, path: str, name: str) -> str:
         return text
     return insert_dunder_all(text, tree, name, path=path)
 
+
+#: A section comment inside a built-in list or dict, ``    # ── local ──``; group 1 is its title.
+SECTION_COMMENT = re.compile(r"[ \t]*# ── (.*?) ─+$")
 
 _CONFIGS = ((".ruff.toml", ()), ("ruff.toml", ()), ("pyproject.toml", ("tool", "ruff")))
 

@@ -17,7 +17,7 @@ import re
 
 from ..edits import AnchorNotFound, Brackets, WiringError, insert_item, insert_lines, layout
 from ..pyliteral import py_str
-from .context import Context, StepResult, dict_literal, finish, parse, restore_hint, ruff_line_length
+from .context import SECTION_COMMENT, Context, StepResult, dict_literal, finish, parse, restore_hint, ruff_line_length
 
 _KEPT = "differs from the answers; kept as it is"
 
@@ -155,7 +155,6 @@ def _brand_fields(tree: ast.Module) -> set[str]:
     return {n.target.id for n in cls.body if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name)}
 
 
-_SECTION_COMMENT = re.compile(r"[ \t]*# ── (.+?) ─")
 #: Where Prompture 1.15 lists Groq, OpenRouter and ModelScope: the section an API provider joins.
 _PLATFORMS_SECTION = "inference platforms"
 
@@ -166,7 +165,7 @@ def _entries_in_section(text: str, node: ast.Dict, title: str) -> list[int]:
     sections = [
         (number, match.group(1).strip())
         for number in range(node.lineno, (node.end_lineno or node.lineno) + 1)
-        if (match := _SECTION_COMMENT.match(lines[number - 1]))
+        if (match := SECTION_COMMENT.match(lines[number - 1]))
     ]
     entries = []
     for index, key in enumerate(node.keys):

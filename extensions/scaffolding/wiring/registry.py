@@ -19,6 +19,7 @@ from ..edits import (
 from ..pyliteral import py_str
 from .answers import Answers
 from .context import (
+    SECTION_COMMENT,
     Context,
     StepResult,
     dict_literal,
@@ -146,8 +147,6 @@ def step_async_driver_map(ctx: Context) -> StepResult:
 
 # ── L3: a ProviderDescriptor in _build_descriptors() ───────────────────────────
 
-_SECTION = re.compile(r"[ \t]*# ── .* ─+$")
-
 
 def _describes(function: ast.FunctionDef, provider: str) -> bool:
     """Whether a ``ProviderDescriptor(name=provider, ...)`` is built anywhere in ``function``."""
@@ -260,7 +259,9 @@ def step_descriptors(ctx: Context) -> StepResult:
     if not _describes(function, ctx.answers.provider):
         lines = text.splitlines()
         indent = statement_indent(text, appends[-1])
-        widths = Counter(len(line) for line in lines[function.lineno : function.end_lineno] if _SECTION.match(line))
+        widths = Counter(
+            len(line) for line in lines[function.lineno : function.end_lineno] if SECTION_COMMENT.match(line)
+        )
         width = widths.most_common(1)[0][0] if widths else len(indent) + 72
         title = f"{indent}# ── {ctx.answers.display_name} "
         header = title + "─" * max(3, width - len(title))
