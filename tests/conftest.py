@@ -100,12 +100,25 @@ def pytest_configure(config):
         "hostile(area, outcome): a hostile-input or fault case (tests/test_hostile_*.py); the figures in "
         "docs/hostile-input.md are counted from these (scripts/hostile_figures.py)",
     )
-    config.addinivalue_line(
-        "markers",
-        "e2e: a real copier copy, then Prompture's public APIs in the checkout against fake servers "
-        "(tests/test_differential.py)",
-    )
-    config.addinivalue_line("markers", "e2e: drives the real questionnaire or a full copy end to end (slow)")
 
 
 # ── end of the markers block ───────────────────────────────────────────────────
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The test files that took longest (setup, call and teardown, summed over their tests).
+
+    With pytest-xdist each file runs on one worker (``--dist loadfile``), so the longest file
+    bounds the suite's wall time: this shows where splitting a file would pay.
+    """
+    per_file: dict[str, float] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "when", None) in ("setup", "call", "teardown"):
+                path = report.nodeid.split("::")[0]
+                per_file[path] = per_file.get(path, 0.0) + report.duration
+    if len(per_file) < 2:
+        return
+    terminalreporter.write_sep("-", "slowest test files (seconds, summed over their tests)")
+    for path, seconds in sorted(per_file.items(), key=lambda item: -item[1])[:8]:
+        terminalreporter.write_line(f"{seconds:8.1f}  {path}")

@@ -1,6 +1,6 @@
-"""Issue 5: the driver tests the template renders (``with_tests``) pass inside the Prompture checkout.
+"""The rendered driver tests (``with_tests``), run inside real Prompture checkouts.
 
-For every ``api_style`` x ``auth`` (x ``lazy_import`` for custom_sdk), one real
+For each variant (an ``api_style`` x ``auth``, x ``lazy_import`` for custom_sdk), one real
 ``copier copy`` into its own extract of a Prompture sdist; then, in that checkout:
 
 * ``ruff check`` and ``ruff format --check`` (the checkout's own configuration)
@@ -15,9 +15,9 @@ For every ``api_style`` x ``auth`` (x ``lazy_import`` for custom_sdk), one real
   Prompture's ``validate_driver_capabilities`` agrees where the release has it;
 * a test of each capability is rendered exactly when the flag is yes.
 
-The variants run concurrently (each is a few subprocesses). The Prompture 1.15.1
-matrix (L4) always runs; the same matrix on the L2 pin (1.0.49), and one variant
-each on the L1 (1.0.12) and L3 (1.0.57) pins, run for the layouts that are wired.
+Used by tests/test_rendered_tests_l4.py and tests/test_rendered_tests_l4_sdk.py (the whole
+matrix on 1.15.1, in two parts) and tests/test_rendered_tests_older.py (the older pins): three
+files, so pytest-xdist runs them on different workers.
 """
 
 from __future__ import annotations
@@ -32,17 +32,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
 
-import pytest
 import yaml
 from scaffolding import layouts
-from support.copier_cli import TEMPLATE_DIR, run_copier, tree_digest
-from support.models_dev_server import ModelsDevServer
-from support.prompture_runtime import checkout_env, runtime_python, seed_models_dev_cache
-from support.sdists import extract_checkout
 
-pytestmark = pytest.mark.e2e  # needs Prompture sdists or runtimes (python3 dev.py test -m 'not e2e' skips it)
+from .copier_cli import TEMPLATE_DIR, run_copier
+from .models_dev_server import FIXTURE, ModelsDevServer
+from .prompture_runtime import checkout_env, runtime_python, seed_models_dev_cache
+from .sdists import extract_checkout
 
-FIXTURE = Path(__file__).parent / "fixtures" / "models-dev.json"
 L4_PIN = layouts.L4.pin  # 1.15.1
 STYLES = ("openai_compatible", "http", "custom_sdk")
 AUTHS = ("api_key", "endpoint", "api_key_and_endpoint")
@@ -91,9 +88,21 @@ def _matrix() -> dict[str, list[str]]:
 
 
 MATRIX = _matrix()
-# One variant on the L1 pin (the most local fallbacks: schema in the prompt, own tool-argument
-# parser, no list_models) and one on the L3 pin (drivers as L4's, wired through descriptors).
-SAMPLES = {"L1": "http-endpoint", "L3": "openai_compatible-api_key_and_endpoint"}
+# The older pins run a covering sample, not the whole matrix: the variants differ in style and
+# auth, which do not depend on the layout, while a layout changes which of the release's helpers
+# the drivers use. So each pin gets every style and every auth at least once (L2, the largest
+# older range), or the variant with the most local fallbacks (L1: schema in the prompt, own
+# tool-argument parser, no list_models) and one wired through descriptors as on L4 (L3).
+OLDER_SAMPLES = {
+    "L2": [
+        "openai_compatible-api_key",
+        "http-endpoint",
+        "custom_sdk-api_key_and_endpoint-lazy",
+        "custom_sdk-api_key-eager",
+    ],
+    "L1": ["http-endpoint"],
+    "L3": ["openai_compatible-api_key_and_endpoint"],
+}
 EXTRA = {
     **{
         f"{style}-no-capabilities": [f"api_style={style}", "auth=api_key", *NO_CAPABILITIES]
@@ -102,6 +111,14 @@ EXTRA = {
     },
     "openai_compatible-without-tests": ["api_style=openai_compatible", "auth=api_key", "with_tests=false"],
 }
+
+
+def l4_variants(*, sdk: bool) -> dict[str, list[str]]:
+    """The 1.15.1 variants of the custom_sdk style (``sdk=True``) or of the others, split so that
+    two test files, on two pytest-xdist workers, share the matrix."""
+    every = {**MATRIX, **EXTRA}
+    return {name: data for name, data in every.items() if ("api_style=custom_sdk" in data) is sdk}
+
 
 # Run in the checkout beside the rendered tests: the contract, checked independently of them.
 HARNESS_CHECK = textwrap.dedent(
@@ -133,7 +150,7 @@ HARNESS_CHECK = textwrap.dedent(
 )
 
 
-def _render_and_test(version: str, name: str, data: list[str], root: Path, models_dev_url: str) -> SimpleNamespace:
+def render_and_test(version: str, name: str, data: list[str], root: Path, models_dev_url: str) -> SimpleNamespace:
     tmp = root / name
     checkout = extract_checkout(version, tmp / "src")
     before = _files(checkout)
@@ -215,34 +232,17 @@ def _outcomes(junit: Path) -> dict[str, str]:
     return outcomes
 
 
-def _run_all(jobs: dict[tuple[str, str], list[str]], root: Path) -> dict[tuple[str, str], SimpleNamespace]:
+def run_all(jobs: dict[tuple[str, str], list[str]], root: Path) -> dict[tuple[str, str], SimpleNamespace]:
     """Run ``{(pin, variant): data}`` concurrently; results by the same keys."""
     for version in {version for version, _ in jobs}:
         runtime_python(version)  # build each release's venv once, before the workers need it
     workers = min(4, (os.cpu_count() or 1) + 1)
     with ModelsDevServer(FIXTURE) as server, ThreadPoolExecutor(max_workers=workers) as pool:
         futures = {
-            (version, name): pool.submit(_render_and_test, version, name, data, root / version, server.url)
+            (version, name): pool.submit(render_and_test, version, name, data, root / version, server.url)
             for (version, name), data in jobs.items()
         }
         return {key: future.result() for key, future in futures.items()}
-
-
-@pytest.fixture(scope="module")
-def l4(tmp_path_factory):
-    jobs = {(L4_PIN, name): data for name, data in {**MATRIX, **EXTRA}.items()}
-    results = _run_all(jobs, tmp_path_factory.mktemp("rendered-tests-l4"))
-    return {name: result for (_, name), result in results.items()}
-
-
-@pytest.fixture(scope="module")
-def older(tmp_path_factory):
-    """The whole matrix on the L2 pin, a sample on the L1 and L3 pins: the layouts that are wired."""
-    jobs = {}
-    for layout, variants in ((layouts.L2, MATRIX), (layouts.L1, [SAMPLES["L1"]]), (layouts.L3, [SAMPLES["L3"]])):
-        if layout.wired:
-            jobs.update({(layout.pin, name): MATRIX[name] for name in variants})
-    return _run_all(jobs, tmp_path_factory.mktemp("rendered-tests-older")) if jobs else {}
 
 
 def assert_variant_holds(result: SimpleNamespace) -> None:
@@ -274,50 +274,3 @@ def assert_variant_holds(result: SimpleNamespace) -> None:
             assert not tests, f"{flag} is no but these tests were rendered: {tests}"
     lazy_sdk = result.answers["api_style"] == "custom_sdk" and result.answers.get("lazy_import")
     assert ("test_a_missing_sdk_names_the_extra_to_install" in rendered) == bool(lazy_sdk)
-
-
-@pytest.mark.parametrize("variant", sorted({**MATRIX, **EXTRA}))
-def test_rendered_tests_pass_on_1_15_1(l4, variant):
-    assert_variant_holds(l4[variant])
-
-
-@pytest.mark.parametrize("variant", sorted(MATRIX))
-def test_rendered_tests_pass_on_the_l2_pin(older, variant):
-    if not layouts.L2.wired:
-        pytest.skip("layout L2 (Prompture 1.0.13 - 1.0.49) is not wired yet (layouts.L2.wired is False)")
-    assert_variant_holds(older[layouts.L2.pin, variant])
-
-
-@pytest.mark.parametrize("layout", [layouts.L1, layouts.L3], ids=lambda layout: layout.name)
-def test_rendered_tests_pass_on_the_l1_and_l3_pins(older, layout):
-    if not layout.wired:
-        pytest.skip(f"layout {layout.name} is not wired yet")
-    assert_variant_holds(older[layout.pin, SAMPLES[layout.name]])
-
-
-def test_a_no_removes_the_method_from_both_drivers(l4):
-    result = l4["http-no-capabilities"]
-    assert result.copy.returncode == 0, result.copy.stderr
-    for module in ("acme_driver", "async_acme_driver"):
-        source = (result.checkout / "prompture" / "drivers" / f"{module}.py").read_text()
-        for method in METHODS.values():
-            assert f"def {method}(" not in source, (module, method)
-        for helper in ("_json_response_format", "_tool_reply", "_prepare_messages", "_StreamState"):
-            assert f"{helper}(" not in source and f"{helper}," not in source, (module, helper)
-
-
-def test_vision_without_messages_is_refused_before_anything_is_written(tmp_path):
-    checkout = extract_checkout(L4_PIN, tmp_path / "src")
-    before = tree_digest(checkout)
-    with ModelsDevServer(FIXTURE) as server:
-        env = checkout_env(tmp_path, tmp_path / "home")
-        env.pop("PYTHONPATH")
-        env.update(MODELS_DEV_URL=server.url, MODELS_DEV_CACHE_DIR=str(tmp_path / "models-dev-cache"))
-        result = run_copier(
-            "copy", "--trust", "--defaults", "--vcs-ref", "HEAD", "--data", "provider=acme",
-            "--data", "models_dev_provider=acme-ai", "--data", "supports_messages=false",
-            "--data", "supports_vision=true", TEMPLATE_DIR, checkout, cwd=tmp_path, env=env,
-        )  # fmt: skip
-    assert result.returncode != 0
-    assert "supports_vision needs supports_messages" in result.stderr
-    assert tree_digest(checkout) == before
