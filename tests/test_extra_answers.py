@@ -47,3 +47,22 @@ def test_default_brand_domain(endpoint, doc, expected):
 
 def test_brand_color_is_written_as_provider_branding_writes_it():
     assert brand_color("#1e40af") == "1E40AF"
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "inference.baseten.co",  # a plain ccTLD rule
+        "api.acme.co.uk",  # a second-level public suffix
+        "a.b.c.kawasaki.jp",  # a wildcard rule (*.kawasaki.jp)
+        "city.kawasaki.jp",  # an exception to it (!city.kawasaki.jp)
+        "api.x.y.github.io",  # a private-section rule
+        "a.b.xn--90ais",  # an internationalised top label, its rules written in Unicode
+        "api.example.unknowntld",  # no rule at all
+    ],
+)
+def test_the_cut_public_suffix_list_agrees_with_the_whole_one(host):
+    from publicsuffixlist import PublicSuffixList
+
+    expected = PublicSuffixList().privatesuffix(host)
+    assert default_brand_domain(f"https://{host}/v1") == (expected or "")

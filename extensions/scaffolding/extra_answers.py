@@ -12,7 +12,7 @@ import functools
 import re
 from urllib.parse import parse_qsl, urlsplit
 
-from publicsuffixlist import PublicSuffixList
+from publicsuffixlist import PSLFILE, PublicSuffixList
 
 from .validators import http_url_parts, is_ip_address, is_local_host
 
@@ -20,7 +20,9 @@ from .validators import http_url_parts, is_ip_address, is_local_host
 KEY_CHECK_STYLES = ("bearer", "anthropic", "goog", "xi", "token")
 _CANONICAL = re.compile(r"[a-z0-9][a-z0-9_.-]*")
 _COLOR = re.compile(r"[0-9A-Fa-f]{6}")
-_DOMAIN = re.compile(r"(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
+_DOMAIN = re.compile(
+    r"(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})"
+)
 #: Query parameter names that would carry a secret in a URL written into the source.
 _SECRET_PARAMS = re.compile(r"(key|token|secret|password|auth|signature)", re.IGNORECASE)
 
@@ -47,14 +49,36 @@ def default_brand_domain(endpoint: str, doc_url: str = "") -> str:
             continue
         if is_local_host(host) or is_ip_address(host):
             return ""  # no public domain: no favicon
-        domain = _public_suffixes().privatesuffix(host)
+        domain = _public_suffixes(host.rsplit(".", 1)[-1]).privatesuffix(host)
         return domain if domain and _DOMAIN.fullmatch(domain) else ""
     return ""
 
 
 @functools.cache
-def _public_suffixes() -> PublicSuffixList:
-    return PublicSuffixList()  # the list bundled with the package: no network
+def _public_suffixes(top_label: str) -> PublicSuffixList:
+    """The Public Suffix List bundled with the package (no network), cut to the rules under
+    ``top_label``: only those can match a host ending in it, and parsing the whole list costs
+    more than the rest of a copy's questionnaire."""
+    with open(PSLFILE, encoding="utf-8") as lines:
+        rules = [rule for rule in (line.strip().lower() for line in lines) if _rule_under(rule, top_label)]
+    return PublicSuffixList(rules)
+
+
+def _rule_under(rule: str, top_label: str) -> bool:
+    if not rule or rule.startswith("//"):
+        return False  # a blank line or a comment
+    if rule == top_label or rule.endswith("." + top_label):
+        return True
+    # The rules of an internationalised top label are written in Unicode.
+    return top_label.startswith("xn--") and not rule.isascii() and _idna_top(rule) == top_label
+
+
+def _idna_top(rule: str) -> str:
+    """The ASCII form of a rule's last label (``xn--...`` for an internationalised one)."""
+    try:
+        return rule.rsplit(".", 1)[-1].encode("idna").decode("ascii")
+    except UnicodeError:
+        return ""
 
 
 def canonical_name_problem(name: str) -> str:
