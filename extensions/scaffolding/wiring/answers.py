@@ -203,7 +203,9 @@ def load_answers(path: Path | str) -> Answers:
 
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's safe loader where PyYAML has it: the answers file records models.dev facts.
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
     except OSError as error:
         raise WiringError(f"{path}: cannot read the answers file ({error.strerror}).") from None
     except yaml.YAMLError as error:
