@@ -7,6 +7,7 @@ to Jinja as filters and globals.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import importlib.util
@@ -14,8 +15,9 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import platformdirs
 from copier.errors import UserMessageError
-from jinja2 import Environment, pass_context
+from jinja2 import Environment, FileSystemBytecodeCache, pass_context
 from jinja2.ext import Extension
 
 _PACKAGE_DIR = Path(__file__).resolve().parent / "scaffolding"
@@ -36,6 +38,46 @@ def _scaffolding(module: str) -> ModuleType:
         sys.modules[package] = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(sys.modules[package])
     return importlib.import_module(f"{package}.{module}")
+
+
+class CompiledTemplates(FileSystemBytecodeCache):
+    """The template files compiled by Jinja, kept in the user's cache between runs.
+
+    Copier renders from a fresh clone of the template in a new temporary folder each time,
+    so Jinja's own key (a template's name and path) never matches twice. This key is the
+    name and the environment's syntax options; Jinja still checks the cached code against
+    the source's checksum (and its own and Python's version) on load.
+    """
+
+    def __init__(self, folder: str, environment: Environment) -> None:
+        super().__init__(folder)
+        self._environment = environment
+
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        return super().get_cache_key(name + "|" + self._syntax)
+
+    @functools.cached_property
+    def _syntax(self) -> str:
+        """The options, read at first use: extensions are created before the environment lists them."""
+        options = [getattr(self._environment, option) for option in _SYNTAX_OPTIONS]
+        return repr([*options, sorted(self._environment.extensions)])
+
+    @classmethod
+    def in_user_cache(cls, environment: Environment) -> CompiledTemplates | None:
+        folder = Path(platformdirs.user_cache_dir("prompture-driver-template")) / "jinja"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return None  # no writable cache: Jinja compiles each time, as without one
+        return cls(str(folder), environment)
+
+
+#: The environment's options that change what a template compiles to (copier.yml's `_envops`).
+_SYNTAX_OPTIONS = (
+    "block_start_string", "block_end_string", "variable_start_string", "variable_end_string",
+    "comment_start_string", "comment_end_string", "line_statement_prefix", "line_comment_prefix",
+    "trim_blocks", "lstrip_blocks", "newline_sequence", "keep_trailing_newline", "autoescape", "optimized",
+)  # fmt: skip
 
 
 class ModelsDevExtension(Extension):
@@ -166,6 +208,8 @@ class CheckoutExtension(Extension):
         environment.filters.update(layout_facts=self._layout_facts, sort_imports=self._sort_imports)
         # A global, not a filter: template folder names use it, and "|" cannot be in a Windows file name.
         environment.globals["renders"] = self._renders
+        if environment.bytecode_cache is None:
+            environment.bytecode_cache = CompiledTemplates.in_user_cache(environment)
 
     @staticmethod
     def _detected_layout(checkout: object) -> str:
