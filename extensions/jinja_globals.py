@@ -179,6 +179,7 @@ class CheckoutExtension(Extension):
             import_problem=validators.import_problem,
             env_name_problem=questionnaire.env_name_problem,
             endpoint_problem=validators.endpoint_problem,
+            endpoint_vars=validators.endpoint_vars,
             model_id_problem=validators.model_id_problem,
             price_problem=validators.price_problem,
             example_problem=questionnaire.example_problem,

@@ -30,11 +30,11 @@ DEFAULT_SOURCES = {
     "default_api_style": "models.dev: the provider's npm package and API URL",
     "default_auth": "models.dev: the provider's API URL and env variables",
     "default_api_key_env": "models.dev: the provider's `env`",
-    "default_endpoint": "models.dev: the provider's `api`; else none (asked)",
+    "default_endpoint": "models.dev: the provider's `api`, `${VAR}` parts kept; else none (asked)",
     "default_model": "models.dev: newest tool-capable, non-deprecated text model; else none (asked)",
     "no_default": "none (asked)",
     "provider_flag": "models.dev: yes when any of the provider's models has it",
-    "default_key_check_url": "`endpoint` + `/models` for OpenAI-compatible APIs, else empty",
+    "default_key_check_url": "`endpoint` + `/models` for OpenAI-compatible APIs without `${VAR}` parts, else empty",
     "default_brand_domain": "registrable domain (public suffix rules) of the endpoint, else `doc`; empty if local",
 }
 # What the README adds to a question's one-line help (copier.yml keeps each help to one 80-column line).
@@ -45,6 +45,11 @@ DETAILS = {
     "api_key_env": (
         "It must be new in the checkout, unless models.dev names it for this provider: a regional variant may "
         "read its vendor's key (`.env.copy` then keeps the one line, and both providers read it)."
+    ),
+    "endpoint": (
+        "`${NAME}` parts (an account id, a host) are filled in by the driver from the variable `NAME` when it "
+        "starts, else from `.env` through Prompture's settings; a missing one is named before any request. "
+        "Settings get a field and `.env.copy` a line for each (none when another provider has it already)."
     ),
     "default_model": (
         "The model used when a call names none. The prompt shows how many models models.dev lists and the "

@@ -30,6 +30,7 @@ from support.scaffold import (
     copy_args,
     format_complaints,
     prepare_runtimes,
+    printed_checks,
     python310,
     run_in_checkout,
     scaffold,
@@ -85,15 +86,9 @@ def test_only_the_files_the_layout_has_places_for_are_rendered(scaffolded, layou
 # ── 1. the spec's verification commands, 2. the async factory ─────────────────
 
 
-def printed_checks(stderr: str) -> list[str]:
-    """The code of the ``.venv/bin/python -c "..."`` lines in the message Copier prints after the copy."""
-    lines = [line.strip() for line in stderr.splitlines()]
-    return [line.split('python -c "', 1)[1][:-1] for line in lines if '.venv/bin/python -c "' in line]
-
-
 def test_spec_verification_commands_printed_after_the_copy_work(scaffolded):
     """The commands the run tells the contributor to try are the spec's, for this provider, and they pass."""
-    imports, async_import, registry, listing = printed_checks(scaffolded.first.stderr)
+    imports, async_import, registry, listing = [code for _, code in printed_checks(scaffolded.first.stderr)]
     assert run_in_checkout(scaffolded, imports).strip() == "OK"
     assert run_in_checkout(scaffolded, async_import).strip() == "OK"
     assert run_in_checkout(scaffolded, registry).strip() == "AcmeDriver test"

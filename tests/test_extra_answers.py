@@ -14,7 +14,9 @@ from scaffolding.extra_answers import brand_color, default_brand_domain, default
         ("https://api.acme.example/v1/", "openai_compatible", "https://api.acme.example/v1/models"),
         ("https://api.acme.example/v1", "http", ""),  # a proprietary API: no known listing to read
         ("https://api.acme.example/v1", "custom_sdk", ""),
-        ("https://${ACCOUNT}.acme.example/v1", "openai_compatible", ""),  # models.dev placeholder
+        # ${VAR} parts: `prompture setup` calls the URL as written, so no default.
+        ("https://${ACCOUNT}.acme.example/v1", "openai_compatible", ""),
+        ("https://api.acme.example/accounts/${ACME_ACCOUNT_ID}/v1", "openai_compatible", ""),
         ("", "openai_compatible", ""),
     ],
 )
@@ -37,7 +39,9 @@ def test_default_key_check_url(endpoint, api_style, expected):
         ("http://localhost:11434/v1", "https://docs.local-llm.org", ""),  # local: no favicon to fetch
         ("http://127.0.0.1:8000/v1", "", ""),
         ("", "https://docs.acme.dev/guide", "acme.dev"),  # no endpoint: the docs page's host
-        ("https://${REGION}.acme.com/v1", "https://acme.com/docs", "acme.com"),
+        ("https://${REGION}.acme.com/v1", "https://acme.com/docs", "acme.com"),  # the host is filled in: the docs'
+        ("https://api.acme.com/accounts/${ACME_ACCOUNT_ID}/v1", "", "acme.com"),  # only the path is
+        ("${ACME_BASE_URL}/ai/v1", "https://docs.acme.dev/x", "acme.dev"),
         ("not a url", "", ""),
     ],
 )

@@ -239,8 +239,14 @@ def test_default_endpoint(acme, nimbus):
     assert facts.default_endpoint(nimbus) == ""
     assert facts.default_endpoint({}) == ""
     assert facts.default_endpoint(provider_only(api="/chat/completions")) == ""
-    # A URL with per-account ${VAR} parts is no default either (`--defaults` refuses it, naming --data endpoint).
-    assert facts.default_endpoint(provider_only(api="https://${DATABRICKS_HOST}/ai-gateway/v1")) == ""
+    # ${VAR} parts are kept: the driver fills them in from the environment.
+    host_var = provider_only(api="https://${DATABRICKS_HOST}/ai-gateway/v1/chat/completions")
+    assert facts.default_endpoint(host_var) == "https://${DATABRICKS_HOST}/ai-gateway/v1"
+    # ...unless the endpoint question would refuse them: malformed, or the provider's own key variable.
+    assert facts.default_endpoint(provider_only(api="https://api.acme.example/${acme id}/v1")) == ""
+    key_in_url = provider_only(api="https://api.acme.example/${ACME_API_KEY}/v1")
+    assert facts.default_endpoint(key_in_url) == "https://api.acme.example/${ACME_API_KEY}/v1"
+    assert facts.default_endpoint(key_in_url, "acme", "ACME_API_KEY") == ""
     chat_url = provider_only(api="https://api.tbox.cn/api/llm/v1/chat/completions")
     assert facts.default_endpoint(chat_url) == "https://api.tbox.cn/api/llm/v1"
 

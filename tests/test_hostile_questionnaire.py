@@ -51,7 +51,7 @@ def problem(question: str, value, checkout: Path, **answers) -> str:
         "sdk_min_version": lambda: validators.version_problem(value),
         "sdk_import": lambda: validators.import_problem(value),
         "api_key_env": lambda: questionnaire.env_name_problem(value, provider, checkout),
-        "endpoint": lambda: validators.endpoint_problem(value),
+        "endpoint": lambda: validators.endpoint_problem(value, provider, api_key_env),
         "endpoint_env": lambda: questionnaire.env_name_problem(value, provider, checkout, api_key_env),
         "default_model": lambda: validators.model_id_problem(value),
         "price_input": lambda: validators.price_problem(value),

@@ -21,7 +21,7 @@ import pytest
 from scaffolding import questionnaire
 from support.copier_cli import copier_env, tree_digest
 from support.hostile import VERSION, copy, fresh_checkout
-from support.models_dev_server import refused_url
+from support.models_dev_server import ModelsDevServer, fixture_catalogue, refused_url
 from support.prompture_runtime import checkout_env, run_python, runtime_python, seed_models_dev_cache
 from support.scaffold import FIXTURE
 
@@ -77,15 +77,21 @@ def test_a_models_dev_provider_without_an_api_url_is_refused_at_the_endpoint(pri
     assert "MODELS_DEV_URL" not in line  # models.dev answered
 
 
-def test_an_endpoint_with_per_account_parts_is_refused_cleanly(pristine, template, models_dev, tmp_path):
-    """skyforge's models.dev `api` holds ${SKYFORGE_ACCOUNT_ID}: no usable default, so no traceback either."""
+def test_a_models_dev_api_url_the_endpoint_question_would_refuse_is_no_default(pristine, template, tmp_path):
+    """A ${...} part models.dev names badly: no default (so no traceback), and --defaults names --data endpoint.
+    Well-formed ${VAR} parts are kept (tests/test_endpoint_vars.py)."""
+
+    def bad_part(catalogue: dict) -> None:
+        catalogue["skyforge"]["api"] = "https://api.skyforge.example/accounts/${account id}/ai/v1"
+
     checkout = fresh_checkout(pristine, tmp_path / "checkout")
     before = tree_digest(checkout)
-    result = copy(template, checkout, {"provider": "skyforge"}, copier_env(tmp_path, models_dev.url))
+    with ModelsDevServer(fixture_catalogue(bad_part)) as server:
+        result = copy(template, checkout, {"provider": "skyforge"}, copier_env(tmp_path, server.url))
     line = refused_in_one_line(result, checkout, before)
     assert line.startswith(
-        'endpoint has no default: models.dev\'s API URL for "skyforge" has parts to fill in per account '
-        "(https://api.skyforge.example/client/v4/accounts/${SKYFORGE_ACCOUNT_ID}/ai/v1). "
+        'endpoint has no default: models.dev\'s API URL for "skyforge" is not usable as an endpoint '
+        "(https://api.skyforge.example/accounts/${account id}/ai/v1). "
     )
     assert "give --data endpoint=https://api.acme.example/v1 (your values)" in line
 

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from publicsuffixlist import PSLFILE, PublicSuffixList
 
-from .validators import http_url_parts, is_ip_address, is_local_host
+from .validators import ENDPOINT_PLACEHOLDER, http_url_parts, is_ip_address, is_local_host
 
 #: Auth styles of ``provider_keys._auth_headers`` in Prompture 1.15: how the key is sent.
 KEY_CHECK_STYLES = ("bearer", "anthropic", "goog", "xi", "token")
@@ -28,7 +28,10 @@ _SECRET_PARAMS = re.compile(r"(key|token|secret|password|auth|signature)", re.IG
 
 
 def default_key_check_url(endpoint: str, api_style: str) -> str:
-    """``{endpoint}/models`` for OpenAI-compatible APIs (their cheapest authenticated read), else ""."""
+    """``{endpoint}/models`` for OpenAI-compatible APIs (their cheapest authenticated read), else "".
+
+    Also "" for an endpoint with ``${VAR}`` parts: ``prompture setup`` calls the URL as written.
+    """
     if api_style != "openai_compatible" or not endpoint or "${" in endpoint:
         return ""
     return endpoint.rstrip("/") + "/models"
@@ -42,11 +45,12 @@ def default_brand_domain(endpoint: str, doc_url: str = "") -> str:
     """
     for url in (endpoint, doc_url):
         try:
-            host = (urlsplit(url or "").hostname or "").lower().rstrip(".")
+            parts = urlsplit(url or "")
         except ValueError:
             continue
-        if not host or "${" in (url or ""):
-            continue
+        host = (parts.hostname or "").lower().rstrip(".")
+        if not host or "${" in parts.netloc:
+            continue  # a ${VAR} part in the path leaves the host alone; one in the host hides it
         if is_local_host(host) or is_ip_address(host):
             return ""  # no public domain: no favicon
         domain = _public_suffixes(host.rsplit(".", 1)[-1]).privatesuffix(host)
@@ -95,6 +99,11 @@ def canonical_name_problem(name: str) -> str:
 def key_check_url_problem(url: str) -> str:
     if not url:
         return ""  # no live key check: `prompture setup` saves the key unchecked
+    if ENDPOINT_PLACEHOLDER.search(url):
+        return (
+            f"{url!r} has ${{...}} parts: `prompture setup` calls the key-check URL as written and cannot fill "
+            "them in. Give a URL without them, or leave it empty for no live check."
+        )
     parts = http_url_parts(url)
     if parts is None:
         return (

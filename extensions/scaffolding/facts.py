@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .names import API_STYLES
-from .validators import is_local_host
+from .validators import endpoint_problem, is_local_host
 
 
 class FactsError(ValueError):
@@ -339,12 +339,13 @@ def default_api_key_env(facts: dict, provider: str) -> str:
     return f"{prefix}_API_KEY" if prefix[:1].isalpha() else "PROVIDER_API_KEY"
 
 
-def default_endpoint(facts: dict) -> str:
-    """models.dev's ``api`` base URL without a trailing ``/chat/completions`` or slash; "" when it
-    gives none, or one with ``${VAR}`` parts to fill in per account (the question then has no default).
+def default_endpoint(facts: dict, provider: str = "", key_env: str = "") -> str:
+    """models.dev's ``api`` base URL without a trailing ``/chat/completions`` or slash, ``${VAR}`` parts kept
+    (the driver fills them in from the environment); "" when it gives none or one the endpoint question
+    would refuse for ``provider`` and its key variable ``key_env`` (the question then has no default).
     """
-    api = _provider(facts).get("api", "").rstrip("/")
-    return "" if "${" in api else api.removesuffix("/chat/completions").rstrip("/")
+    api = _provider(facts).get("api", "").rstrip("/").removesuffix("/chat/completions").rstrip("/")
+    return api if api and not endpoint_problem(api, provider, key_env) else ""
 
 
 def key_env_names(facts: dict) -> list[str]:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .facts import default_endpoint
-from .names import has_endpoint
+from .names import has_api_key, has_endpoint
 
 #: The questions in questionnaire order, with an example value for the ``--data`` hint.
 EXAMPLES = {
@@ -34,7 +34,9 @@ def lacks_default(key: str, answers: Mapping[str, Any]) -> bool:
     if key == "provider":
         return True
     if key == "endpoint":
-        return has_endpoint(answers.get("auth"), answers.get("api_style")) and not default_endpoint(facts)
+        key_env = answers.get("api_key_env") if has_api_key(answers.get("auth")) else ""
+        usable = default_endpoint(facts, answers.get("provider") or "", key_env or "")
+        return has_endpoint(answers.get("auth"), answers.get("api_style")) and not usable
     if key == "default_model":
         return not facts.get("models")
     if key in ("price_input", "price_output"):
@@ -56,8 +58,8 @@ def missing_answer_message(key: str, answers: Mapping[str, Any], given: Mapping[
         later = [k for k in keys[keys.index(key) :] if k == key or (k not in given and lacks_default(k, answers))]
         if not provider_id:
             why = unreachable or "models_dev_provider is empty, so models.dev gives nothing"
-        elif key == "endpoint" and "${" in (api := _facts(answers).get("provider", {}).get("api", "")):
-            why = f'models.dev\'s API URL for "{provider_id}" has parts to fill in per account ({api})'
+        elif key == "endpoint" and (api := _facts(answers).get("provider", {}).get("api", "")):
+            why = f'models.dev\'s API URL for "{provider_id}" is not usable as an endpoint ({api})'
         elif key == "endpoint":
             why = f'models.dev gives no API URL for "{provider_id}"'
         else:

@@ -18,6 +18,8 @@ CLASS_PREFIX = re.compile(r"[A-Z][A-Za-z0-9]*")
 _ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
 _DISTRIBUTION = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
 _MODEL_ID = re.compile(r"[A-Za-z0-9@][A-Za-z0-9._:/@+-]*")
+#: A ``${NAME}`` part of an endpoint: the driver fills it in from the variable NAME when it starts.
+ENDPOINT_PLACEHOLDER = re.compile(r"\$\{([^{}]*)\}")
 
 
 def _shown(value: object) -> str:
@@ -140,8 +142,20 @@ def is_ip_address(host: str) -> bool:
     return True
 
 
-def endpoint_problem(url: str) -> str:
-    parts = http_url_parts(url)
+def endpoint_vars(url: str) -> list[str]:
+    """The environment variables the endpoint's ``${NAME}`` parts name, each once, in order."""
+    return list(dict.fromkeys(ENDPOINT_PLACEHOLDER.findall(url or "")))
+
+
+def endpoint_problem(url: str, provider: str = "", key_env: str = "") -> str:
+    """Check an endpoint; ``${NAME}`` parts (filled in from the environment at run time) are allowed when
+    NAME is a variable of its own: not the API key's ``key_env``, nor one of ``provider``'s own settings."""
+    placeholder_problem = _placeholder_problem(url or "", provider, key_env)
+    if placeholder_problem:
+        return placeholder_problem
+    # Checked with each ${NAME} as "x"; one that starts the URL stands for its scheme and host (models.dev's neon).
+    sample = ENDPOINT_PLACEHOLDER.sub("x", url or "")
+    parts = http_url_parts("https://" + sample if (url or "").startswith("${") else sample)
     if parts is None:
         return (
             f"{url!r} is not a usable endpoint: give an http:// or https:// URL with a host and no "
@@ -157,6 +171,33 @@ def endpoint_problem(url: str) -> str:
             f"{url!r} has a query or fragment (? or #): give the base URL only; the driver appends paths "
             'such as /chat/completions to it, e.g. "https://api.acme.example/v1".'
         )
+    return ""
+
+
+_OWN_SETTINGS = {
+    "api_key": "the variable of the API key",
+    "endpoint": "the variable of the endpoint",
+    "model": "the variable of the default model",
+}
+
+
+def _placeholder_problem(url: str, provider: str, key_env: str) -> str:
+    names = ENDPOINT_PLACEHOLDER.findall(url)
+    bad = next((name for name in names if not _ENV_NAME.fullmatch(name) or keyword.iskeyword(name.lower())), None)
+    if bad is not None:
+        return (
+            f"{url!r} has ${{{bad}}}: a ${{...}} part names the environment variable that fills it in, in "
+            "uppercase letters, digits and underscores, starting with a letter (no Python keyword), "
+            'e.g. "${ACME_ACCOUNT_ID}".'
+        )
+    if "${" in ENDPOINT_PLACEHOLDER.sub("", url):
+        return f"{url!r} has a ${{ without its closing }}: write each part to fill in as ${{NAME}}."
+    own = {f"{provider}_{suffix}".upper(): what for suffix, what in _OWN_SETTINGS.items()} if provider else {}
+    taken = next((name for name in names if name == key_env or name in own), None)
+    if taken is not None:
+        what = "the API key variable: the key would go into the URL" if taken == key_env else own[taken]
+        example = f"${{{(provider or 'acme').upper()}_ACCOUNT_ID}}"
+        return f"{url!r} has ${{{taken}}}, {what}. Name a variable of its own, e.g. {example}."
     return ""
 
 

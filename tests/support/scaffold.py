@@ -110,6 +110,18 @@ def run_in_checkout(done: Scaffolded, code: str, **env: str) -> str:
     return result.stdout
 
 
+def printed_checks(stderr: str) -> list[tuple[dict[str, str], str]]:
+    """The ``[NAME=value ...] .venv/bin/python -c "..."`` lines of the message Copier prints after a copy:
+    (the variables the line sets, its code) each."""
+    lines = [line.strip() for line in stderr.splitlines()]
+    checks = []
+    for line in lines:
+        if '.venv/bin/python -c "' in line:
+            prefix, code = line.split('.venv/bin/python -c "', 1)
+            checks.append((dict(pair.split("=", 1) for pair in prefix.split()), code[:-1]))
+    return checks
+
+
 def format_complaints(root: Path, rel: str) -> list[str]:
     """The lines ``ruff format`` would remove or add in ``rel`` under ``root``'s config, sorted.
 

@@ -23,6 +23,7 @@ from ..validators import (
     PROVIDER_NAME,
     distribution_problem,
     endpoint_problem,
+    endpoint_vars,
     env_name_problem,
     model_id_problem,
     text_problem,
@@ -70,6 +71,11 @@ class Answers:
     @property
     def endpoint_var(self) -> str:
         return self.endpoint_env or f"{self.upper}_ENDPOINT"
+
+    @property
+    def endpoint_vars(self) -> list[str]:
+        """The variables the endpoint's ``${NAME}`` parts name (the driver fills them in), each once."""
+        return endpoint_vars(self.endpoint or "")
 
     def settings_reads(self) -> list[tuple[str, str, str]]:
         """(driver constructor argument, Settings field, environment variable) of the key and the endpoint."""
@@ -128,7 +134,8 @@ class Answers:
         for name in (api_key_env, endpoint_env):
             if name is not None and (problem := env_name_problem(name)):
                 problems.append(problem)
-        if endpoint is not None and (problem := endpoint_problem(endpoint)):
+        key_env = api_key_env if auth is not None and has_api_key(auth) else ""
+        if endpoint is not None and (problem := endpoint_problem(endpoint, provider or "", key_env or "")):
             problems.append(problem)
         models_dev_id = text("models_dev_provider", required=False)
         if models_dev_id is not None and not _MODELS_DEV_ID.fullmatch(models_dev_id):

@@ -50,6 +50,12 @@ def _is_provider_section(names: list[str]) -> bool:
     )
 
 
+def _env_value(url: str) -> str:
+    """The endpoint as a ``.env`` value: single-quoted when it has ``${NAME}`` parts, which python-dotenv (and so
+    Prompture's settings) would otherwise replace, by "" when NAME is unset; the driver fills them in itself."""
+    return f"'{url}'" if "${" in url else url
+
+
 def _shared_key(lines: list[str], sections: list[tuple[int, int]], a: Answers) -> str:
     """The API key variable when another provider's lines set it already (a regional variant reading
     its vendor's key, as models.dev names it): that line serves both, so it is not written twice."""
@@ -82,7 +88,7 @@ def step_env(ctx: Context) -> StepResult:
         new_vars.append((a.api_key_env, f"your-{a.provider}-api-key"))
     new_vars.append((f"{a.upper}_MODEL", a.default_model))
     if a.endpoint:
-        new_vars.append((a.endpoint_var, a.endpoint))
+        new_vars.append((a.endpoint_var, _env_value(a.endpoint)))
     existing = set(_env_vars(lines))
     present = [name for name, _ in new_vars if name in existing]
     if present and len(present) < len(new_vars):
@@ -102,6 +108,9 @@ def step_env(ctx: Context) -> StepResult:
             )
         start, end = providers[-1]
         assignments = [f"{name}={value}" for name, value in new_vars]
+        # The endpoint's ${NAME} parts, before its line (the last); one another provider's lines set serves both.
+        new_parts = [name for name in a.endpoint_vars if name not in existing]
+        assignments[-1:-1] = [f"{name}=your-{name.lower().replace('_', '-')}" for name in new_parts]
         if shared_key:
             assignments.insert(0, f"# The API key is {shared_key}, shared with another provider.")
         if boxed:

@@ -132,7 +132,17 @@ def step_settings(ctx: Context) -> StepResult:
                 restore_hint(path),
             )
         _, end = candidates[-1]
-        block = ["", f"{body_indent}# {a.display_name}", *(line for _, source in wanted for line in source)]
+        # The endpoint's ${NAME} parts: pydantic-settings reads NAME (and .env) into the field name.lower();
+        # a field the class has already (another provider's) serves both.
+        optional = _optional_str(text, tree, settings)
+        filled_in = [f"{body_indent}{name.lower()}: {optional} = None" for name in a.endpoint_vars]
+        filled_in = [line for line, name in zip(filled_in, a.endpoint_vars, strict=True) if name.lower() not in fields]
+        block = [
+            "",
+            f"{body_indent}# {a.display_name}",
+            *(line for _, source in wanted for line in source),
+            *filled_in,
+        ]
         text = insert_lines(text, end + 1, block)
         if _env_aliases(a):
             for name in ("AliasChoices", "Field"):
