@@ -1,8 +1,9 @@
 """The shared helpers a release has are found in its files, recorded, and the driver works with or without them.
 
 Within L4, 1.1.1 has none of the helpers 1.15.1's OpenAI-compatible drivers share
-(``DriverHTTPError``, ``_openai_compat_stream``, ``apply_effort``, ...): a copy into it
-must render the local fallbacks, not refuse the release or import what is not there.
+(``DriverHTTPError``, ``_openai_compat_stream``, ``apply_effort``, ...; only the base's
+usage recording, ``auto_record_usage``): a copy into it must render the local fallbacks,
+not refuse the release or import what is not there.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from scaffolding.layouts import L3, L4, RELEASE_HELPERS
+from scaffolding.layouts import L1, L3, L4, RELEASE_HELPERS
 from support.models_dev_server import ModelsDevServer
 from support.prompture_runtime import checkout_env
 from support.scaffold import FIXTURE, run_in_checkout, scaffold
@@ -24,7 +25,8 @@ EARLIEST_L4 = "1.1.1"
 
 def test_the_pins_have_all_or_none_of_the_helpers(tmp_path):
     assert L4.helpers_in(extract_checkout(L4.pin, tmp_path / "l4")) == sorted(RELEASE_HELPERS)
-    assert L3.helpers_in(extract_checkout(L3.pin, tmp_path / "l3")) == []
+    assert L3.helpers_in(extract_checkout(L3.pin, tmp_path / "l3")) == ["auto_record_usage"]
+    assert L1.helpers_in(extract_checkout(L1.pin, tmp_path / "l1")) == []  # no usage tracker yet
 
 
 def test_a_helper_the_checkout_lacks_is_not_used(tmp_path):
@@ -44,7 +46,7 @@ def earliest(tmp_path_factory):
 
 def test_the_earliest_l4_release_records_no_helpers_and_builds_the_driver(earliest):
     assert earliest.answers["prompture_layout"] == "L4"
-    assert earliest.answers["prompture_helpers"] == []
+    assert earliest.answers["prompture_helpers"] == ["auto_record_usage"]
     out = run_in_checkout(
         earliest,
         """
