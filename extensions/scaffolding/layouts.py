@@ -179,6 +179,9 @@ class Layout:
     # "cfg_value" -> `_cfg_value(env, "x", "X")`; "" where discovery is driven by descriptors.
     discovery_value: str = ""
     wired: bool = False  # True once wiring implements every step for this layout
+    # The RELEASE_HELPERS the pin has (tests/test_release_helpers.py checks it against the sdist);
+    # docs/layouts.md's capability table is written from it (scripts/layout_capabilities.py).
+    pin_helpers: tuple[str, ...] = ()
     notes: str = field(default="", compare=False)
 
     def path(self, step: str) -> str:
@@ -288,6 +291,7 @@ L4 = Layout(
     ),
     driver=DriverFacts(**{**_INFRA_DRIVER.__dict__, "cost_cached_tokens": True, "rate_file_prices": True}),
     wired=True,
+    pin_helpers=tuple(RELEASE_HELPERS),
 )
 
 L3 = Layout(
@@ -318,6 +322,7 @@ L3 = Layout(
     steps=("descriptors", "drivers", "settings", "provider_env", "pyproject", "env", "claude_md", *PROVIDER_LISTS),
     driver=DriverFacts(**{**_INFRA_DRIVER.__dict__, "cost_cached_tokens": True, "rate_file_prices": True}),
     wired=True,
+    pin_helpers=("auto_record_usage",),
 )
 
 L2 = Layout(
@@ -375,6 +380,7 @@ L2 = Layout(
     driver=_INFRA_DRIVER,
     discovery_value="cfg_value",
     wired=True,
+    pin_helpers=("auto_record_usage",),
 )
 
 L1 = Layout(
