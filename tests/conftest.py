@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "extensions"))
 
 from scaffolding import models_dev as models_dev_client  # noqa: E402
-from support import hostile, sdists  # noqa: E402
+from support import differential, hostile, sdists  # noqa: E402
 from support.models_dev_server import ModelsDevServer  # noqa: E402
 
 MODELS_DEV_FIXTURE = Path(__file__).resolve().parent / "fixtures" / "models-dev.json"
@@ -78,6 +78,15 @@ def template_repo(tmp_path_factory) -> Path:
     from support.template_repo import snapshot_template
 
     return snapshot_template(tmp_path_factory.mktemp("template") / "template")
+
+
+# ── the differential suite (tests/test_differential_*.py) ──────────────────────
+
+
+@pytest.fixture(scope="module", params=differential.PINS, ids=differential.PIN_IDS)
+def release(request, tmp_path_factory, template_repo):
+    """Each pin's sdist with ``basalt`` added by ``copier copy --defaults``, once per pin and session."""
+    return differential.scaffold_release(request.param, differential.shared_folder(tmp_path_factory), template_repo)
 
 
 @pytest.hookimpl(tryfirst=True)

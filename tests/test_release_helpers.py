@@ -1,8 +1,9 @@
 """The shared helpers a release has are found in its files, recorded, and the driver works with or without them.
 
 Within L4, 1.1.1 has none of the helpers 1.15.1's OpenAI-compatible drivers share
-(``DriverHTTPError``, ``_openai_compat_stream``, ``apply_effort``, ...): a copy into it
-must render the local fallbacks, not refuse the release or import what is not there.
+(``DriverHTTPError``, ``_openai_compat_stream``, ``apply_effort``, ...; only the base's
+usage recording, ``auto_record_usage``): a copy into it must render the local fallbacks,
+not refuse the release or import what is not there.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from scaffolding.layouts import L3, L4, RELEASE_HELPERS
+from scaffolding.layouts import L1, L4, LAYOUTS, RELEASE_HELPERS
 from support.models_dev_server import ModelsDevServer
 from support.prompture_runtime import checkout_env
 from support.scaffold import FIXTURE, run_in_checkout, scaffold
@@ -22,9 +23,11 @@ pytestmark = pytest.mark.e2e
 EARLIEST_L4 = "1.1.1"
 
 
-def test_the_pins_have_all_or_none_of_the_helpers(tmp_path):
-    assert L4.helpers_in(extract_checkout(L4.pin, tmp_path / "l4")) == sorted(RELEASE_HELPERS)
-    assert L3.helpers_in(extract_checkout(L3.pin, tmp_path / "l3")) == []
+@pytest.mark.parametrize("layout", LAYOUTS, ids=lambda layout: f"{layout.name}-{layout.pin}")
+def test_each_pin_has_the_helpers_its_layout_records(layout, tmp_path):
+    """``Layout.pin_helpers`` (docs/layouts.md's capability table is written from it) is what the sdist has."""
+    assert layout.helpers_in(extract_checkout(layout.pin, tmp_path)) == sorted(layout.pin_helpers)
+    assert L4.pin_helpers == tuple(RELEASE_HELPERS) and L1.pin_helpers == ()  # all of them; none (no tracker)
 
 
 def test_a_helper_the_checkout_lacks_is_not_used(tmp_path):
@@ -44,7 +47,7 @@ def earliest(tmp_path_factory):
 
 def test_the_earliest_l4_release_records_no_helpers_and_builds_the_driver(earliest):
     assert earliest.answers["prompture_layout"] == "L4"
-    assert earliest.answers["prompture_helpers"] == []
+    assert earliest.answers["prompture_helpers"] == ["auto_record_usage"]
     out = run_in_checkout(
         earliest,
         """

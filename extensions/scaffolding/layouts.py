@@ -127,7 +127,7 @@ _INFRA_DRIVER = DriverFacts(
 
 
 #: Shared helpers of Prompture's own OpenAI-compatible drivers that arrived within a layout's
-#: range (1.15.1 has them all, 1.1.1 none): name -> the (file, text) pairs that show it, where
+#: range (1.15.1 has them all, 1.1.1 only auto_record_usage): name -> the (file, text) pairs that show it, where
 #: "{base}" / "{async_base}" are the layout's driver base modules. Found in the checkout at copy
 #: time and recorded (the ``prompture_helpers`` answer); the rendered driver calls each one the
 #: release has and keeps a local fallback for the others.
@@ -137,6 +137,9 @@ RELEASE_HELPERS: Mapping[str, tuple[tuple[str, str], ...]] = MappingProxyType(
         "tool_call_dict": (("{base}", "def _tool_call_dict("),),  # arguments_error on malformed arguments
         "openai_tool_options": (("{base}", "def _apply_openai_tool_options("),),  # tool_choice checked
         "usage_model_name": (("{base}", "def _usage_model_name("), ("{async_base}", "def _usage_model_name(")),
+        # Usage recorded to the tracker (L2 on); without usage_model_name the provider is read off
+        # ``self.model`` up to its first "/", so the driver hands it the prefixed name (_UsageView).
+        "auto_record_usage": (("{base}", "def _auto_record_usage("), ("{async_base}", "def _auto_record_usage(")),
         "live_tool_stream": (  # tool calls streamed as LiveEvents (ask_live)
             ("prompture/drivers/_openai_compat_stream.py", "def iter_openai_compat_live_events("),
             ("prompture/drivers/_openai_compat_stream.py", "def aiter_openai_compat_live_events("),
@@ -176,6 +179,9 @@ class Layout:
     # "cfg_value" -> `_cfg_value(env, "x", "X")`; "" where discovery is driven by descriptors.
     discovery_value: str = ""
     wired: bool = False  # True once wiring implements every step for this layout
+    # The RELEASE_HELPERS the pin has (tests/test_release_helpers.py checks it against the sdist);
+    # docs/layouts.md's capability table is written from it (scripts/layout_capabilities.py).
+    pin_helpers: tuple[str, ...] = ()
     notes: str = field(default="", compare=False)
 
     def path(self, step: str) -> str:
@@ -285,6 +291,7 @@ L4 = Layout(
     ),
     driver=DriverFacts(**{**_INFRA_DRIVER.__dict__, "cost_cached_tokens": True, "rate_file_prices": True}),
     wired=True,
+    pin_helpers=tuple(RELEASE_HELPERS),
 )
 
 L3 = Layout(
@@ -315,6 +322,7 @@ L3 = Layout(
     steps=("descriptors", "drivers", "settings", "provider_env", "pyproject", "env", "claude_md", *PROVIDER_LISTS),
     driver=DriverFacts(**{**_INFRA_DRIVER.__dict__, "cost_cached_tokens": True, "rate_file_prices": True}),
     wired=True,
+    pin_helpers=("auto_record_usage",),
 )
 
 L2 = Layout(
@@ -372,6 +380,7 @@ L2 = Layout(
     driver=_INFRA_DRIVER,
     discovery_value="cfg_value",
     wired=True,
+    pin_helpers=("auto_record_usage",),
 )
 
 L1 = Layout(
