@@ -17,15 +17,11 @@ where the control falls short (release bugs), and those differences are asserted
 from __future__ import annotations
 
 import json
-import textwrap
 
 import pytest
-from support.copier_cli import copier_env, run_copier
+from support.differential import run_scenario, scaffold_provider, side_env
 from support.fake_openai import FakeOpenAI
-from support.models_dev_server import FIXTURE, ModelsDevServer
-from support.prompture_runtime import checkout_env, run_python, runtime_python, seed_models_dev_cache
-from support.sdists import extract_checkout
-from support.template_repo import git, snapshot_template
+from support.prompture_runtime import runtime_python
 
 pytestmark = pytest.mark.e2e
 
@@ -67,54 +63,27 @@ CONTROL_IS_WORSE = {
     "http_errors_carry_status": "MoonshotDriver raises a bare RuntimeError (no status_code, no retryable)",
 }
 
-PRELUDE = """
-import asyncio, json, os, sys
-from prompture.drivers import get_driver_for_model
-P, REASON, VISION = os.environ["SIDE_PROVIDER"], os.environ["SIDE_REASON"], os.environ["SIDE_VISION"]
-def model(name):
-    return f"{P}/{name}"
-def out(value):
-    print("RESULT " + json.dumps(value, default=str))
-"""
-
 
 @pytest.fixture(scope="module")
 def checkout(tmp_path_factory):
     """1.15.1 with ``basalt`` added by ``copier copy --defaults`` (only the provider key given)."""
     tmp = tmp_path_factory.mktemp("differential")
-    template = snapshot_template(tmp / "template")
-    root = extract_checkout(VERSION, tmp / "src")
-    git(root, "init", "-q")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "sdist")
-    seed_models_dev_cache(tmp / "home", FIXTURE)
-    with ModelsDevServer(FIXTURE) as server:
-        args = ["copy", "--trust", "--defaults", "--vcs-ref", "HEAD", "--data", "provider=basalt"]
-        result = run_copier(*args, str(template), str(root), cwd=tmp, env=copier_env(tmp, server.url))
-    assert result.returncode == 0, result.stdout + result.stderr
-    answers = (root / ".copier-answers.basalt.yml").read_text()
+    done = scaffold_provider(tmp, VERSION, "basalt", runtime_python(VERSION))
+    answers = done["answers"]
     assert "default_model: basalt-labs/reason-2" in answers and "supports_vision: true" in answers, answers
-    return {"root": root, "home": tmp / "home", "python": runtime_python(VERSION)}
+    return done
 
 
 def run_side(checkout: dict, side: str, server: FakeOpenAI, code: str) -> dict:
     """Run a scenario's ``code`` for one side against ``server``; what it passed to ``out()``."""
     facts = SIDES[side]
-    env = checkout_env(checkout["root"], checkout["home"])
-    env.update(
-        {
-            facts["key_env"]: "test-key",
-            facts["endpoint_env"]: server.url,
-            "SIDE_PROVIDER": facts["provider"],
-            "SIDE_REASON": facts["reasoning_structured"],
-            "SIDE_VISION": facts["vision"],
-        }
+    env = side_env(
+        facts["provider"],
+        facts["reasoning_structured"],
+        facts["vision"],
+        **{facts["key_env"]: "test-key", facts["endpoint_env"]: server.url},
     )
-    result = run_python(checkout["python"], checkout["root"], PRELUDE + textwrap.dedent(code), env)
-    assert result.returncode == 0, result.stdout + result.stderr
-    lines = [line for line in result.stdout.splitlines() if line.startswith("RESULT ")]
-    assert lines, result.stdout + result.stderr
-    return json.loads(lines[-1][len("RESULT ") :])
+    return run_scenario(checkout, env, code)
 
 
 def both(checkout: dict, code: str, setup=lambda server: None, **server_options) -> dict:

@@ -10,8 +10,9 @@ It speaks ``POST /v1/messages`` and ``GET /v1/models`` (the ``/v1`` prefix optio
 ``queue_tool_call``, ``queue_error`` with headers such as ``Retry-After``, ``queue_raw``,
 ``fail_with``), in the Messages API's wire format:
 
-* Every request needs an ``anthropic-version`` header (else 400) and, when ``api_key`` is set,
-  ``x-api-key: <api_key>`` (else 401); errors are ``{"type": "error", "error": {"type", "message"}}``.
+* Every request needs an ``anthropic-version`` header, any version (else 400) and, when ``api_key`` is set,
+  ``x-api-key: <api_key>`` or ``Authorization: Bearer <api_key>`` (else 401); errors are
+  ``{"type": "error", "error": {"type", "message"}}``.
 * Replies are ``{"type": "message", "content": [blocks], "stop_reason", "usage"}``; the usage
   has ``input_tokens``, ``output_tokens``, ``cache_read_input_tokens`` and
   ``cache_creation_input_tokens`` (input_tokens leaves the cached ones out, as Anthropic counts).
@@ -37,7 +38,6 @@ from typing import Any
 from .fake_openai import FakeOpenAI, _Handler, _pieces, _sample
 
 DEFAULT_TEXT = "Hello from the fake Anthropic server."
-ANTHROPIC_VERSION = "2023-06-01"
 
 
 class FakeAnthropic(FakeOpenAI):
@@ -131,10 +131,14 @@ class _AnthropicHandler(_Handler):
     fake: FakeAnthropic
 
     def _authorized(self, record: dict[str, Any]) -> bool:
-        if record["headers"].get("anthropic-version") != ANTHROPIC_VERSION:
+        if not record["headers"].get("anthropic-version"):
             self._send_json(400, _error("invalid_request_error", "anthropic-version: header is required"))
             return False
-        if self.fake.api_key is None or record["headers"].get("x-api-key") == self.fake.api_key:
+        headers = record["headers"]
+        if self.fake.api_key is None or self.fake.api_key in (
+            headers.get("x-api-key"),
+            headers.get("authorization", "").removeprefix("Bearer "),  # how Anthropic's SDK 2.x sends the key
+        ):
             return True
         self._send_json(401, _error("authentication_error", "invalid x-api-key"))
         return False
