@@ -44,7 +44,7 @@ pytestmark = pytest.mark.e2e  # needs Prompture sdists or runtimes (python3 dev.
 
 FIXTURE = Path(__file__).parent / "fixtures" / "models-dev.json"
 L4_PIN = layouts.L4.pin  # 1.15.1
-STYLES = ("openai_compatible", "http", "custom_sdk")
+STYLES = ("openai_compatible", "anthropic_compatible", "http", "custom_sdk")
 AUTHS = ("api_key", "endpoint", "api_key_and_endpoint")
 SDK = ["sdk_package=acme-sdk", "sdk_import=acme_sdk"]
 # The models.dev facts (what any acme model has) give JSON mode with a strict schema, tool use
