@@ -230,11 +230,12 @@ class CheckoutExtension(Extension):
             return []  # no layout known: the layout question reports that
 
     @staticmethod
-    def _layout_facts(name: str, helpers: object = ()) -> dict:
+    def _layout_facts(name: str, helpers: object = (), api_style: object = "") -> dict:
         """What the rendered files may use: the recorded layout's facts and helpers (``Layout.template_facts``)."""
         layouts = _scaffolding("layouts")
         try:
-            return layouts.layout_named(str(name)).template_facts(helpers if isinstance(helpers, list) else ())
+            layout = layouts.layout_named(str(name))
+            return layout.template_facts(helpers if isinstance(helpers, list) else (), str(api_style or ""))
         except layouts.LayoutError as error:
             raise UserMessageError(str(error)) from error
 

@@ -183,7 +183,7 @@ def provider_only(**fields) -> dict:
         ({}, "openai_compatible"),
         (provider_only(npm="@ai-sdk/openai-compatible"), "openai_compatible"),
         (provider_only(npm="@openrouter/ai-sdk-provider", api="https://openrouter.ai/api/v1"), "openai_compatible"),
-        (provider_only(npm="@ai-sdk/anthropic", api="https://api.minimax.io/anthropic/v1"), "http"),
+        (provider_only(npm="@ai-sdk/anthropic", api="https://api.minimax.io/anthropic/v1"), "anthropic_compatible"),
         (provider_only(npm="@ai-sdk/anthropic"), "custom_sdk"),
         (provider_only(npm="@nimbus/sdk"), "custom_sdk"),
     ],

@@ -281,7 +281,8 @@ def default_api_style(facts: dict) -> str:
 
     - no facts, or an OpenAI-protocol SDK on models.dev (``@ai-sdk/openai-compatible``,
       ``@ai-sdk/openai``): "openai_compatible";
-    - an Anthropic-protocol API at its own URL (``@ai-sdk/anthropic`` with an ``api``): "http";
+    - an Anthropic-protocol API at its own URL (``@ai-sdk/anthropic`` with an ``api``, e.g. MiniMax):
+      "anthropic_compatible";
     - any other provider with an ``api`` base URL (e.g. OpenRouter): "openai_compatible";
     - otherwise the provider ships its own SDK: "custom_sdk".
     """
@@ -292,7 +293,7 @@ def default_api_style(facts: dict) -> str:
     if npm in OPENAI_PROTOCOL_NPM:
         return "openai_compatible"
     if api and npm == ANTHROPIC_PROTOCOL_NPM:
-        return "http"
+        return "anthropic_compatible"
     return "openai_compatible" if api else "custom_sdk"
 
 

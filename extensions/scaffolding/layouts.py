@@ -154,8 +154,14 @@ RELEASE_HELPERS: Mapping[str, tuple[tuple[str, str], ...]] = MappingProxyType(
             ("prompture/infra/rate_limits.py", "def add_rate_limits("),
             ("prompture/infra/rate_limits.py", "def limits_from_response("),
         ),
+        "stop_reason": (("{base}", "def _normalize_stop_reason("),),  # end_turn, tool_use, max_tokens, ...
+        "tool_choice": (("{base}", "def _translate_tool_choice("),),  # tool_choice in the Anthropic shape
     }
 )
+
+#: The helpers that speak the OpenAI chat-completions shape: a driver of another wire format
+#: (``anthropic_compatible``) is rendered as if the release lacked them.
+OPENAI_SHAPED_HELPERS = ("openai_tool_options", "live_tool_stream", "effort", "openai_compat")
 
 
 @dataclass(frozen=True)
@@ -210,9 +216,12 @@ class Layout:
             if not any(Marker(modules.get(path, path), text).problem(root) for path, text in shown_by)
         )
 
-    def template_facts(self, helpers: Iterable[str] = ()) -> dict[str, Any]:
-        """What the templates need to know (the ``layout_facts`` Jinja filter), with the recorded ``helpers``."""
+    def template_facts(self, helpers: Iterable[str] = (), api_style: str = "") -> dict[str, Any]:
+        """What the templates need to know (the ``layout_facts`` Jinja filter), with the recorded ``helpers``
+        (less :data:`OPENAI_SHAPED_HELPERS` for the ``anthropic_compatible`` style)."""
         present = set(helpers)
+        if api_style == "anthropic_compatible":
+            present -= set(OPENAI_SHAPED_HELPERS)
         return {
             "name": self.name,
             "title": self.title,

@@ -6,7 +6,7 @@ fails when copier.yml restates one of them.
 
 from __future__ import annotations
 
-API_STYLES = ("openai_compatible", "custom_sdk", "http")
+API_STYLES = ("openai_compatible", "anthropic_compatible", "custom_sdk", "http")
 AUTHS = ("api_key", "endpoint", "api_key_and_endpoint")
 
 

@@ -43,7 +43,7 @@ from .models_dev_server import FIXTURE, ModelsDevServer
 from .prompture_runtime import checkout_env, run_python, runtime_python, seed_models_dev_cache
 from .scaffold import prepare_runtimes
 from .sdists import extract_checkout
-from .template_repo import git
+from .template_repo import git, snapshot_template
 
 PINS = [layout.pin for layout in reversed(LAYOUTS)]  # oldest first
 PIN_IDS = [f"{layout.name}-{layout.pin}" for layout in reversed(LAYOUTS)]
@@ -175,7 +175,9 @@ def scaffold_release(version: str, shared: Path, template: Path) -> Release:
         if not (tmp / ".ready").exists():
             shutil.rmtree(tmp, ignore_errors=True)  # a half-built one from an interrupted run
             prepare_runtimes(PINS)  # cold cache: the installs run side by side
-            _copy_basalt_into(extract_checkout(version, tmp / "src"), tmp, home, template)
+            answers = copy_provider_into(extract_checkout(version, tmp / "src"), tmp, home, template, "basalt")
+            expected = ("default_model: basalt-labs/reason-2", "supports_vision: true")
+            assert all(line in answers for line in expected), answers
             (tmp / ".ready").touch()
     layout = detect_layout(root)
     features = {name: any(not marker.problem(root) for marker in markers) for name, (_, markers) in FEATURES.items()}
@@ -183,17 +185,18 @@ def scaffold_release(version: str, shared: Path, template: Path) -> Release:
     return Release(version, root, home, runtime_python(version), layout, helpers, features)
 
 
-def _copy_basalt_into(root: Path, tmp: Path, home: Path, template: Path) -> None:
+def copy_provider_into(root: Path, tmp: Path, home: Path, template: Path, provider: str) -> str:
+    """Commit the sdist at ``root``, then add ``provider`` with ``copier copy --defaults`` (only the
+    provider key given, so models.dev's facts decide the rest); the answers file's text."""
     git(root, "init", "-q")
     git(root, "add", "-A")
     git(root, "commit", "-qm", "sdist")
     seed_models_dev_cache(home, FIXTURE)
     with ModelsDevServer(FIXTURE) as server:
-        args = ["copy", "--trust", "--defaults", "--vcs-ref", "HEAD", "--data", "provider=basalt"]
+        args = ["copy", "--trust", "--defaults", "--vcs-ref", "HEAD", "--data", f"provider={provider}"]
         result = run_copier(*args, str(template), str(root), cwd=tmp, env=copier_env(tmp, server.url))
     assert result.returncode == 0, result.stdout + result.stderr
-    answers = (root / ".copier-answers.basalt.yml").read_text()
-    assert "default_model: basalt-labs/reason-2" in answers and "supports_vision: true" in answers, answers
+    return (root / f".copier-answers.{provider}.yml").read_text()
 
 
 def run_both(
@@ -226,3 +229,44 @@ def run_both(
         for server in servers.values():
             server.close()
         home.cleanup()
+
+
+# ── One side at a time: for a style whose control needs its own runtime or fake server ──
+
+#: The top of such a scenario: ``model(name)`` is "<provider>/<name>" for the side's provider,
+#: ``REASON`` and ``VISION`` its models with those traits, ``out(value)`` the scenario's result.
+PRELUDE = """
+import asyncio, json, os, sys
+from prompture.drivers import get_driver_for_model
+P, REASON, VISION = os.environ["SIDE_PROVIDER"], os.environ["SIDE_REASON"], os.environ["SIDE_VISION"]
+def model(name):
+    return f"{P}/{name}"
+def out(value):
+    print("RESULT " + json.dumps(value, default=str))
+"""
+
+
+def scaffold_provider(tmp: Path, version: str, provider: str, python: Path) -> dict:
+    """``version`` with ``provider`` added (:func:`copy_provider_into`); what :func:`run_scenario` needs,
+    and the answers file's text (``answers``)."""
+    root = extract_checkout(version, tmp / "src")
+    answers = copy_provider_into(root, tmp, tmp / "home", snapshot_template(tmp / "template"), provider)
+    return {"root": root, "home": tmp / "home", "python": python, "answers": answers}
+
+
+def side_env(provider: str, reason: str, vision: str, **env: str) -> dict[str, str]:
+    """The environment of one side's scenario: its provider and models for the prelude, and ``env``
+    (the key and where the side's driver finds the fake server)."""
+    return {"SIDE_PROVIDER": provider, "SIDE_REASON": reason, "SIDE_VISION": vision, **env}
+
+
+def run_scenario(checkout: dict, env: dict[str, str], code: str, python: Path | None = None) -> dict:
+    """Run ``PRELUDE`` + ``code`` in the checkout with ``env`` (see :func:`side_env`) added; what it
+    passed to ``out()`` last. ``python`` overrides the checkout's (e.g. one with an SDK extra)."""
+    environment = checkout_env(checkout["root"], checkout["home"])
+    environment.update(env)
+    result = run_python(python or checkout["python"], checkout["root"], PRELUDE + textwrap.dedent(code), environment)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = [line for line in result.stdout.splitlines() if line.startswith("RESULT ")]
+    assert lines, result.stdout + result.stderr
+    return json.loads(lines[-1][len("RESULT ") :])

@@ -101,8 +101,12 @@ class FakeOpenAI:
 
     # ── lifecycle ──────────────────────────────────────────────────────────
 
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        """The request handler this server speaks with (a subclass speaks another wire format)."""
+        return _Handler
+
     def start(self) -> FakeOpenAI:
-        handler = type("FakeOpenAIHandler", (_Handler,), {"fake": self})
+        handler = type(f"{type(self).__name__}Handler", (self._handler_class(),), {"fake": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self._server.block_on_close = False

@@ -41,7 +41,7 @@ from .prompture_runtime import checkout_env, runtime_python, seed_models_dev_cac
 from .sdists import extract_checkout
 
 L4_PIN = layouts.L4.pin  # 1.15.1
-STYLES = ("openai_compatible", "http", "custom_sdk")
+STYLES = ("openai_compatible", "anthropic_compatible", "http", "custom_sdk")
 AUTHS = ("api_key", "endpoint", "api_key_and_endpoint")
 SDK = ["sdk_package=acme-sdk", "sdk_import=acme_sdk"]
 # The models.dev facts (what any acme model has) give JSON mode with a strict schema, tool use
@@ -96,6 +96,7 @@ MATRIX = _matrix()
 OLDER_SAMPLES = {
     "L2": [
         "openai_compatible-api_key",
+        "anthropic_compatible-endpoint",
         "http-endpoint",
         "custom_sdk-api_key_and_endpoint-lazy",
         "custom_sdk-api_key-eager",
