@@ -1,6 +1,7 @@
 """The generated driver against the release's own: the same scenarios, the same fake server, compared.
 
-One real ``copier copy --defaults`` adds the ``basalt`` provider (recorded facts in
+One real ``copier copy --defaults`` per API style (``openai_compatible``, and ``custom_sdk``
+with the real ``openai`` SDK from PyPI) adds the ``basalt`` provider (recorded facts in
 tests/fixtures/models-dev.json: a reasoning model with structured output whose id holds
 a ``/`` and is the default, a reasoning model without structured output, and a vision
 model that is not the default) to a Prompture 1.15.1 sdist. Each scenario then runs in
@@ -20,12 +21,9 @@ import json
 import textwrap
 
 import pytest
-from support.copier_cli import copier_env, run_copier
 from support.fake_openai import FakeOpenAI
-from support.models_dev_server import FIXTURE, ModelsDevServer
-from support.prompture_runtime import checkout_env, run_python, runtime_python, seed_models_dev_cache
-from support.sdists import extract_checkout
-from support.template_repo import git, snapshot_template
+from support.prompture_runtime import checkout_env, run_python, runtime_python
+from support.scaffold import copied_checkout
 
 pytestmark = pytest.mark.e2e
 
@@ -78,23 +76,24 @@ def out(value):
 """
 
 
-@pytest.fixture(scope="module")
-def checkout(tmp_path_factory):
-    """1.15.1 with ``basalt`` added by ``copier copy --defaults`` (only the provider key given)."""
+#: The generated driver's API styles: each runs every scenario (custom_sdk through the real ``openai`` SDK).
+STYLES = {
+    "openai_compatible": (),
+    "custom_sdk": ("api_style=custom_sdk", "sdk_package=openai"),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(STYLES))
+def checkout(request, tmp_path_factory):
+    """1.15.1 with ``basalt`` added by ``copier copy --defaults`` (the provider key, and the style's answers)."""
     tmp = tmp_path_factory.mktemp("differential")
-    template = snapshot_template(tmp / "template")
-    root = extract_checkout(VERSION, tmp / "src")
-    git(root, "init", "-q")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "sdist")
-    seed_models_dev_cache(tmp / "home", FIXTURE)
-    with ModelsDevServer(FIXTURE) as server:
-        args = ["copy", "--trust", "--defaults", "--vcs-ref", "HEAD", "--data", "provider=basalt"]
-        result = run_copier(*args, str(template), str(root), cwd=tmp, env=copier_env(tmp, server.url))
+    root, result = copied_checkout(VERSION, tmp, "basalt", *STYLES[request.param])
     assert result.returncode == 0, result.stdout + result.stderr
     answers = (root / ".copier-answers.basalt.yml").read_text()
     assert "default_model: basalt-labs/reason-2" in answers and "supports_vision: true" in answers, answers
-    return {"root": root, "home": tmp / "home", "python": runtime_python(VERSION)}
+    assert f"api_style: {request.param}" in answers, answers
+    packages = ("openai",) if request.param == "custom_sdk" else ()
+    return {"root": root, "home": tmp / "home", "python": runtime_python(VERSION, *packages)}
 
 
 def run_side(checkout: dict, side: str, server: FakeOpenAI, code: str) -> dict:
