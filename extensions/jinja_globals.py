@@ -184,6 +184,8 @@ class CheckoutExtension(Extension):
             price_problem=validators.price_problem,
             example_problem=questionnaire.example_problem,
             default_class_prefix=names.class_prefix_for,
+            known_sdk=_scaffolding("sdks").known_sdk,
+            default_sdk_min_version=_scaffolding("sdks").default_min_version,
             detected_layout=self._detected_layout,
             detected_helpers=self._detected_helpers,
             py_str=literals.py_str,

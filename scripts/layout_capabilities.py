@@ -51,6 +51,16 @@ ROWS: dict[str, tuple[str, str, str]] = {
         "checked by the release's `_apply_openai_tool_options`",
         'normalised by the driver (`{"name": ...}` form, `parallel_tool_calls`)',
     ),
+    "stop_reason": (
+        "`stop_reason` (anthropic_compatible)",
+        "mapped to Prompture's vocabulary by the release's `_normalize_stop_reason`",
+        "mapped by the driver's own small table (`stop_sequence` -> `end_turn`, `refusal` -> `content_filter`)",
+    ),
+    "tool_choice": (
+        "`tool_choice` (anthropic_compatible)",
+        'translated by the release\'s `_translate_tool_choice(..., "anthropic")`',
+        'translated by the driver (`required` -> `any`, `{"name": ...}` -> `{"type": "tool", ...}`)',
+    ),
     "live_tool_stream": (
         "streamed tool calls (`ask_live`)",
         "live events from the release's `_openai_compat_stream` helpers",

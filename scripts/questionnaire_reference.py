@@ -33,6 +33,7 @@ DEFAULT_SOURCES = {
     "default_endpoint": "models.dev: the provider's `api`, `${VAR}` parts kept; else none (asked)",
     "default_model": "models.dev: newest tool-capable, non-deprecated text model; else none (asked)",
     "no_default": "none (asked)",
+    "default_sdk_min_version": "a known SDK's first usable release (`openai`: 1.0), else `0.1.0`",
     "provider_flag": "models.dev: yes when any of the provider's models has it",
     "default_key_check_url": "`endpoint` + `/models` for OpenAI-compatible APIs without `${VAR}` parts, else empty",
     "default_brand_domain": "registrable domain (public suffix rules) of the endpoint, else `doc`; empty if local",
@@ -123,8 +124,8 @@ def reference_table(questions: dict[str, dict]) -> str:
 #: The rules the `asked` column names (extensions/scaffolding/names.py states them once).
 RULES = (
     "In the `asked` column, `has_api_key(auth)` is every auth but `endpoint`, and "
-    "`has_endpoint(auth, api_style)` is every combination but `auth: api_key` with `api_style: custom_sdk` "
-    "(an SDK reached with a key alone uses the SDK's own URL)."
+    "`has_endpoint(auth, api_style)` is every combination: a key only goes to an endpoint the answers name "
+    "(for `custom_sdk` too: the SDK's client is built for it, never for the SDK's own default host)."
 )
 
 

@@ -83,10 +83,13 @@ def template_repo(tmp_path_factory) -> Path:
 # ── the differential suite (tests/test_differential_*.py) ──────────────────────
 
 
-@pytest.fixture(scope="module", params=differential.PINS, ids=differential.PIN_IDS)
+@pytest.fixture(scope="module", params=differential.RELEASES, ids=differential.RELEASE_IDS)
 def release(request, tmp_path_factory, template_repo):
-    """Each pin's sdist with ``basalt`` added by ``copier copy --defaults``, once per pin and session."""
-    return differential.scaffold_release(request.param, differential.shared_folder(tmp_path_factory), template_repo)
+    """Each pin's sdist with ``basalt`` added by ``copier copy --defaults`` (1.15.1 also in the custom_sdk
+    style, with the real ``openai`` SDK), once per pin, style and session."""
+    version, style = request.param
+    shared = differential.shared_folder(tmp_path_factory)
+    return differential.scaffold_release(version, shared, template_repo, style)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -27,7 +27,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from scaffolding import extra_answers, facts, questionnaire, validators
+from scaffolding import extra_answers, facts, names, questionnaire, validators
 from scaffolding.transaction import Transaction
 from support.copier_cli import TEMPLATE_DIR, copier_env, file_digests, tree_digest
 from support.hostile import copy, fresh_checkout, tree_changes, validation_line
@@ -598,7 +598,7 @@ def test_any_answer_is_refused_or_renders_exactly(pristine, jinja, catalogue, ge
     provider = answers["provider"]
     sdk = choices["api_style"] == "custom_sdk"
     has_key = choices["auth"] != "endpoint"
-    has_endpoint = choices["auth"] != "api_key" or not sdk
+    has_endpoint = names.has_endpoint(choices["auth"], choices["api_style"])
 
     for name, text in files.items():
         if name.endswith(".py"):

@@ -26,6 +26,7 @@ LAYERS = {
     "facts": 0,
     "required": 0,
     "sample_models": 0,
+    "sdks": 0,
     # 1: the checkout: layouts, what it already has, text edits, all-or-nothing writes.
     "layouts": 1,
     "inventory": 1,

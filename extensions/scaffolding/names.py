@@ -16,9 +16,10 @@ def has_api_key(auth: object) -> bool:
 
 
 def has_endpoint(auth: object, api_style: object) -> bool:
-    """Whether the driver has an endpoint answer: all but an SDK reached with an API key alone,
-    which uses the SDK's own URL."""
-    return auth != "api_key" or api_style != "custom_sdk"
+    """Whether the driver has an endpoint answer: always, for every auth and style. A key goes
+    only to a host the answers name: an SDK's client too is built for this endpoint, never for
+    the SDK's own default host."""
+    return True
 
 
 def class_prefix_for(provider: str) -> str:

@@ -37,16 +37,25 @@ import pytest
 from scaffolding.layouts import LAYOUTS, RELEASE_HELPERS, Layout, Marker, detect_layout, module_file
 
 from .cache_lock import exclusive
-from .copier_cli import copier_env, run_copier
 from .fake_openai import FakeOpenAI
-from .models_dev_server import FIXTURE, ModelsDevServer
-from .prompture_runtime import checkout_env, run_python, runtime_python, seed_models_dev_cache
-from .scaffold import prepare_runtimes
-from .sdists import extract_checkout
-from .template_repo import git, snapshot_template
+from .prompture_runtime import checkout_env, run_python, runtime_python
+from .scaffold import copied_checkout, prepare_runtimes
 
 PINS = [layout.pin for layout in reversed(LAYOUTS)]  # oldest first
-PIN_IDS = [f"{layout.name}-{layout.pin}" for layout in reversed(LAYOUTS)]
+
+#: The generated driver's API styles: the answers each is copied with, the PyPI packages it needs.
+STYLES = {
+    "openai_compatible": ((), ()),
+    "custom_sdk": (("api_style=custom_sdk", "sdk_package=openai"), ("openai",)),  # the real SDK, from PyPI
+}
+#: (pin, style): every pin with the OpenAI-compatible style; 1.15.1 also with custom_sdk.
+RELEASES = [(pin, "openai_compatible") for pin in PINS] + [(LAYOUTS[-1].pin, "custom_sdk")]
+RELEASE_IDS = [
+    f"{layout.name}-{pin}" + ("" if style == "openai_compatible" else f"-{style}")
+    for pin, style in RELEASES
+    for layout in LAYOUTS
+    if layout.pin == pin
+]
 
 RATE_HEADERS = {
     "x-ratelimit-limit-requests": "100",
@@ -120,9 +129,10 @@ for side, facts in json.loads(os.environ["DIFF_SIDES"]).items():
 
 @dataclass
 class Release:
-    """One pin's sdist with ``basalt`` copied in, and what the release offers."""
+    """One pin's sdist with ``basalt`` copied in (in one API style), and what the release offers."""
 
     version: str
+    style: str
     root: Path
     home: Path
     python: Path
@@ -163,40 +173,29 @@ def shared_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
-def scaffold_release(version: str, shared: Path, template: Path) -> Release:
-    """``version``'s sdist under ``shared`` with ``basalt`` added by ``copier copy --defaults``.
+def scaffold_release(version: str, shared: Path, template: Path, style: str = "openai_compatible") -> Release:
+    """``version``'s sdist under ``shared`` with ``basalt`` added by ``copier copy --defaults`` in ``style``.
 
-    Done once per session and pin: the test modules (on any xdist worker) share it, and
-    the scenarios only read it (each run gets its own HOME, see :func:`run_both`).
+    Done once per session, pin and style: the test modules (on any xdist worker) share it,
+    and the scenarios only read it (each run gets its own HOME, see :func:`run_both`).
     """
-    tmp = shared / f"differential-{version}"
+    answers, packages = STYLES[style]
+    tmp = shared / f"differential-{version}-{style}"
     root, home = tmp / "src" / f"prompture-{version}", tmp / "home"
-    with exclusive(shared / f"differential-{version}.lock"):
+    with exclusive(shared / f"differential-{version}-{style}.lock"):
         if not (tmp / ".ready").exists():
             shutil.rmtree(tmp, ignore_errors=True)  # a half-built one from an interrupted run
             prepare_runtimes(PINS)  # cold cache: the installs run side by side
-            answers = copy_provider_into(extract_checkout(version, tmp / "src"), tmp, home, template, "basalt")
-            expected = ("default_model: basalt-labs/reason-2", "supports_vision: true")
-            assert all(line in answers for line in expected), answers
+            copied, result = copied_checkout(version, tmp, "basalt", *answers, template=template)
+            assert result.returncode == 0, result.stdout + result.stderr
+            recorded = (copied / ".copier-answers.basalt.yml").read_text()
+            expected = ("default_model: basalt-labs/reason-2", "supports_vision: true", f"api_style: {style}")
+            assert all(line in recorded for line in expected), recorded
             (tmp / ".ready").touch()
     layout = detect_layout(root)
     features = {name: any(not marker.problem(root) for marker in markers) for name, (_, markers) in FEATURES.items()}
     helpers = frozenset(layout.helpers_in(root))
-    return Release(version, root, home, runtime_python(version), layout, helpers, features)
-
-
-def copy_provider_into(root: Path, tmp: Path, home: Path, template: Path, provider: str) -> str:
-    """Commit the sdist at ``root``, then add ``provider`` with ``copier copy --defaults`` (only the
-    provider key given, so models.dev's facts decide the rest); the answers file's text."""
-    git(root, "init", "-q")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "sdist")
-    seed_models_dev_cache(home, FIXTURE)
-    with ModelsDevServer(FIXTURE) as server:
-        args = ["copy", "--trust", "--defaults", "--vcs-ref", "HEAD", "--data", f"provider={provider}"]
-        result = run_copier(*args, str(template), str(root), cwd=tmp, env=copier_env(tmp, server.url))
-    assert result.returncode == 0, result.stdout + result.stderr
-    return (root / f".copier-answers.{provider}.yml").read_text()
+    return Release(version, style, root, home, runtime_python(version, *packages), layout, helpers, features)
 
 
 def run_both(
@@ -247,10 +246,11 @@ def out(value):
 
 
 def scaffold_provider(tmp: Path, version: str, provider: str, python: Path) -> dict:
-    """``version`` with ``provider`` added (:func:`copy_provider_into`); what :func:`run_scenario` needs,
+    """``version`` with ``provider`` added (``copied_checkout``); what :func:`run_scenario` needs,
     and the answers file's text (``answers``)."""
-    root = extract_checkout(version, tmp / "src")
-    answers = copy_provider_into(root, tmp, tmp / "home", snapshot_template(tmp / "template"), provider)
+    root, result = copied_checkout(version, tmp, provider)
+    assert result.returncode == 0, result.stdout + result.stderr
+    answers = (root / f".copier-answers.{provider}.yml").read_text()
     return {"root": root, "home": tmp / "home", "python": python, "answers": answers}
 
 

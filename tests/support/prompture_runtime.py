@@ -13,9 +13,9 @@ from .cache_lock import exclusive
 from .sdists import CACHE_DIR, require_e2e_mark
 
 
-def runtime_python(version: str, extra: str = "") -> Path:
-    """Return a Python that has Prompture ``version``'s dependencies (a cached venv, built once), and
-    those of its optional ``extra`` (e.g. "anthropic", the SDK of Prompture's own Claude driver).
+def runtime_python(version: str, *packages: str) -> Path:
+    """Return a Python that has Prompture ``version``'s dependencies (a cached venv, built once),
+    plus the PyPI ``packages`` given (e.g. "openai", a real SDK: then a venv of its own).
 
     Safe to call from several threads and processes at once. The venv is made by a
     ``python -m venv`` child, never in this process: a venv copies the interpreter
@@ -24,8 +24,8 @@ def runtime_python(version: str, extra: str = "") -> Path:
     interpreter fail with "Text file busy".
     """
     require_e2e_mark(f"the Prompture {version} runtime")
-    suffix = f"-{extra}" if extra else ""
-    folder = CACHE_DIR / "venvs" / f"prompture-{version}-py{sys.version_info.major}{sys.version_info.minor}{suffix}"
+    name = f"prompture-{version}-py{sys.version_info.major}{sys.version_info.minor}"
+    folder = CACHE_DIR / "venvs" / "-".join([name, *sorted(packages)])
     python = folder / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     ready = folder / ".ready"
     if ready.exists():
@@ -41,9 +41,10 @@ def runtime_python(version: str, extra: str = "") -> Path:
                     "install",
                     "--quiet",
                     "--disable-pip-version-check",
-                    f"prompture[{','.join(filter(None, ('toon', extra)))}]=={version}",
+                    f"prompture[toon]=={version}",
                     "pytest",
                     "pytest-asyncio",
+                    *sorted(packages),
                 ],
                 check=True,
             )

@@ -43,7 +43,7 @@ from .sdists import extract_checkout
 L4_PIN = layouts.L4.pin  # 1.15.1
 STYLES = ("openai_compatible", "anthropic_compatible", "http", "custom_sdk")
 AUTHS = ("api_key", "endpoint", "api_key_and_endpoint")
-SDK = ["sdk_package=acme-sdk", "sdk_import=acme_sdk"]
+SDK = ["sdk_package=openai"]  # the real SDK from PyPI: the rendered tests run it against their fake provider
 # The models.dev facts (what any acme model has) give JSON mode with a strict schema, tool use
 # and vision (acme-vision-1). Each auth also varies one flag, so every capability test runs in every style.
 AUTH_EXTRAS = {
@@ -194,17 +194,13 @@ def render_and_test(version: str, name: str, data: list[str], root: Path, models
     )
     dead_proxy = "http://127.0.0.1:9"
     run_env.update(HTTP_PROXY=dead_proxy, HTTPS_PROXY=dead_proxy, ALL_PROXY=dead_proxy, NO_PROXY="127.0.0.1,localhost")
-    if "lazy_import=false" in data:  # a hard dependency must import; the rendered tests replace it with their fake
-        (tmp / "sdk").mkdir()
-        (tmp / "sdk" / "acme_sdk.py").write_text('"""Stands in for the installed SDK."""\n')
-        run_env["PYTHONPATH"] += os.pathsep + str(tmp / "sdk")
     junit = tmp / "junit.xml"
     test_files = ["tests/test_zz_harness_contract.py"]
     if (checkout / "tests" / "test_acme_driver.py").exists():
         test_files.insert(0, "tests/test_acme_driver.py")
+    python = runtime_python(version, *_packages(data))
     result.pytest = subprocess.run(
-        [str(runtime_python(version)), "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junit-xml={junit}"]
-        + test_files,
+        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junit-xml={junit}"] + test_files,
         cwd=checkout,
         env=run_env,
         capture_output=True,
@@ -213,6 +209,11 @@ def render_and_test(version: str, name: str, data: list[str], root: Path, models
     )
     result.outcomes = _outcomes(junit) if junit.exists() else {}
     return result
+
+
+def _packages(data: list[str]) -> tuple[str, ...]:
+    """The PyPI packages a variant's runtime adds to the release's dependencies: its SDK, if any."""
+    return ("openai",) if "api_style=custom_sdk" in data else ()
 
 
 def _files(root: Path) -> set[str]:
@@ -235,8 +236,8 @@ def _outcomes(junit: Path) -> dict[str, str]:
 
 def run_all(jobs: dict[tuple[str, str], list[str]], root: Path) -> dict[tuple[str, str], SimpleNamespace]:
     """Run ``{(pin, variant): data}`` concurrently; results by the same keys."""
-    for version in {version for version, _ in jobs}:
-        runtime_python(version)  # build each release's venv once, before the workers need it
+    for version, packages in {(version, _packages(data)) for (version, _), data in jobs.items()}:
+        runtime_python(version, *packages)  # build each venv once, before the workers need it
     workers = min(4, (os.cpu_count() or 1) + 1)
     with ModelsDevServer(FIXTURE) as server, ThreadPoolExecutor(max_workers=workers) as pool:
         futures = {

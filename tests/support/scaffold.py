@@ -24,7 +24,7 @@ from .copier_cli import copier_env, run_copier, tree_digest
 from .models_dev_server import FIXTURE, ModelsDevServer, fixture_catalogue
 from .prompture_runtime import checkout_env, run_python, runtime_python, seed_models_dev_cache
 from .sdists import extract_checkout
-from .template_repo import git
+from .template_repo import git, snapshot_template
 
 PROVIDER, MODELS_DEV_ID = "acme", "acme-ai"
 
@@ -100,6 +100,28 @@ def scaffold(version: str, tmp: Path, template: Path, server: ModelsDevServer) -
         python=runtime_python(version),
         answers=yaml.safe_load((checkout / f".copier-answers.{PROVIDER}.yml").read_text()),
     )
+
+
+def copied_checkout(
+    version: str, tmp: Path, provider: str, *data: str, template: Path | None = None
+) -> tuple[Path, subprocess.CompletedProcess]:
+    """A fresh ``version`` sdist under ``tmp / "src"`` (committed to git) with ``provider`` added by one
+    ``copier copy --defaults`` (``data``: more ``key=value`` answers) against the local models.dev:
+    the checkout's root and Copier's run. ``template``: a snapshot of this template to copy from
+    (default: one made under ``tmp``).
+
+    Prompture's models.dev cache under ``tmp / "home"`` is seeded with the fixture.
+    """
+    template = template or snapshot_template(tmp / "template")
+    root = extract_checkout(version, tmp / "src")
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "sdist")
+    seed_models_dev_cache(tmp / "home", FIXTURE)
+    answers = [arg for answer in (f"provider={provider}", *data) for arg in ("--data", answer)]
+    with ModelsDevServer(FIXTURE) as server:
+        args = ["copy", "--trust", "--defaults", "--vcs-ref", "HEAD", *answers, str(template), str(root)]
+        return root, run_copier(*args, cwd=tmp, env=copier_env(tmp, server.url))
 
 
 def run_in_checkout(done: Scaffolded, code: str, **env: str) -> str:
