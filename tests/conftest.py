@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -102,6 +105,7 @@ def pytest_runtest_setup(item):
 
 
 def pytest_configure(config):
+    _share_bytecode(config)
     config.addinivalue_line(
         "markers",
         "e2e: a slow end-to-end run of what a person does, with real Prompture sdists or per-release runtimes "
@@ -115,6 +119,27 @@ def pytest_configure(config):
 
 
 # ── end of the markers block ───────────────────────────────────────────────────
+
+
+def _share_bytecode(config) -> None:
+    """One PYTHONPYCACHEPREFIX folder for the session (made by the controller, which xdist's workers
+    inherit it from): the many child Pythons that import a checkout's Prompture compile it once,
+    and no ``__pycache__`` lands in a checkout. Removed at the end (``pytest_unconfigure``)."""
+    if hasattr(config, "workerinput") or os.environ.get("PYTHONPYCACHEPREFIX"):
+        return
+    folder = tempfile.mkdtemp(prefix="ptd-pycache-")
+    config.stash[_PYCACHE] = folder
+    os.environ["PYTHONPYCACHEPREFIX"] = folder
+
+
+def pytest_unconfigure(config):
+    folder = config.stash.get(_PYCACHE, None)
+    if folder:
+        os.environ.pop("PYTHONPYCACHEPREFIX", None)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+_PYCACHE = pytest.StashKey[str]()
 
 
 def pytest_terminal_summary(terminalreporter):

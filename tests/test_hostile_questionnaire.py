@@ -28,6 +28,7 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from scaffolding import extra_answers, facts, names, questionnaire, validators
+from scaffolding.names import API_STYLES, AUTHS
 from scaffolding.transaction import Transaction
 from support.copier_cli import TEMPLATE_DIR, copier_env, file_digests, tree_digest
 from support.hostile import copy, fresh_checkout, tree_changes, validation_line
@@ -359,12 +360,12 @@ COPIER_OWN_CHECKS = [
     (
         "api_style",
         "grpc",
-        "Invalid choice for 'api_style': 'grpc' is not in ['openai_compatible', 'custom_sdk', 'http']",
+        f"Invalid choice for 'api_style': 'grpc' is not in {list(API_STYLES)}",
     ),
     (
         "auth",
         "oauth",
-        "Invalid choice for 'auth': 'oauth' is not in ['api_key', 'endpoint', 'api_key_and_endpoint']",
+        f"Invalid choice for 'auth': 'oauth' is not in {list(AUTHS)}",
     ),
     ("price_input", "abc", "could not convert string to float: 'abc'"),
 ]

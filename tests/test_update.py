@@ -219,7 +219,9 @@ def history(tmp_path_factory):
     with ModelsDevServer(FIXTURE) as server:
         online = copier_env(tmp, server.url, name="online", **SECRETS)
         for provider, models_dev_id in PROVIDERS.items():
-            extra = ["--data", "with_example=false"] if provider == "nimbus" else []
+            # nimbus: an SDK provider models.dev gives no API URL for.
+            nimbus = ["--data", "with_example=false", "--data", "endpoint=https://api.nimbus.example/v1"]
+            extra = nimbus if provider == "nimbus" else []
             copier(
                 "copy", "--trust", "--defaults", "--vcs-ref", V1, "--data", f"provider={provider}",
                 "--data", f"models_dev_provider={models_dev_id}", *extra, str(template), str(checkout),

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 import yaml
 from scaffolding.edits import dunder_all_key, is_sorted, isort_module_key, leading_import_block, natural_key
+from scaffolding.fileio import load_toml
 from scaffolding.transaction import Transaction, TransactionError
 from scaffolding.wiring import runner
 from support.copier_cli import tree_digest as digest
@@ -202,7 +203,8 @@ def test_wires_each_step_in_the_files_own_style(pristine, checkout):
 
     assert read(checkout, PLUGINS) == read(pristine, PLUGINS)  # the family is registered already
     family = read(checkout, FAMILY)
-    # After the last named provider (Z.ai), before the generic router, in the built-ins' own shape.
+    # After the last named provider (Z.ai), before the generic router, in the built-ins' own shape (the specs
+    # by keyword, as Grok's image specs are: the built-ins' **_llm(...) is a dict[str, object] to mypy).
     assert (
         "        descs.append(zai_desc)\n"
         "\n"
@@ -211,14 +213,8 @@ def test_wires_each_step_in_the_files_own_style(pristine, checkout):
         "        descs.append(\n"
         "            ProviderDescriptor(\n"
         '                name="nimbus",\n'
-        "                **_llm(\n"
-        '                    "nimbus_driver",\n'
-        '                    "NimbusDriver",\n'
-        '                    "async_nimbus_driver",\n'
-        '                    "AsyncNimbusDriver",\n'
-        "                    nimbus_kw,\n"
-        '                    "nimbus_model",\n'
-        "                ),\n"
+        '                llm_sync=DriverSpec("nimbus_driver.NimbusDriver", nimbus_kw, "nimbus_model"),\n'
+        '                llm_async=DriverSpec("async_nimbus_driver.AsyncNimbusDriver", nimbus_kw, "nimbus_model"),\n'
         '                display_name="Nimbus AI",\n'
         '                is_configured_check="nimbus_api_key",\n'
         "                list_models_kwargs=[\n"
@@ -439,11 +435,6 @@ def test_each_kind_of_provider_joins_its_family(pristine, checkout, changes, fam
 
 @pytest.mark.parametrize("lazy", [True, False], ids=["lazy-extra", "eager-dependency"])
 def test_custom_sdk_dependency_keeps_pyproject_formatting(pristine, checkout, lazy):
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        import tomlkit as tomllib
-
     answers = prepare(
         checkout, api_style="custom_sdk", sdk_package="nimbus-sdk", sdk_min_version="2.1", sdk_import="nimbus_sdk",
         lazy_import=lazy, auth="api_key", endpoint=None, endpoint_env=None,
@@ -453,7 +444,7 @@ def test_custom_sdk_dependency_keeps_pyproject_formatting(pristine, checkout, la
     assert "✓ dependencies: pyproject.toml" in result.stdout.splitlines()
     old, new = read(pristine, "pyproject.toml"), read(checkout, "pyproject.toml")
     added = [line for line in difflib.ndiff(old.splitlines(), new.splitlines()) if line[:1] in "+-"]
-    project = tomllib.loads(new)["project"]
+    project = load_toml(new)["project"]
     if lazy:
         assert added == ['+ nimbus = ["nimbus-sdk>=2.1"]']
         assert project["optional-dependencies"]["nimbus"] == ["nimbus-sdk>=2.1"]

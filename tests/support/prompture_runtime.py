@@ -15,7 +15,22 @@ from .sdists import CACHE_DIR, require_e2e_mark
 
 def runtime_python(version: str, *packages: str) -> Path:
     """Return a Python that has Prompture ``version``'s dependencies (a cached venv, built once),
-    plus the PyPI ``packages`` given (e.g. "openai", a real SDK: then a venv of its own).
+    plus the PyPI ``packages`` given (e.g. "openai", a real SDK: then a venv of its own)."""
+    require_e2e_mark(f"the Prompture {version} runtime")
+    name = f"prompture-{version}-py{sys.version_info.major}{sys.version_info.minor}"
+    requirements = [f"prompture[toon]=={version}", "pytest", "pytest-asyncio", *sorted(packages)]
+    return _venv_python("-".join([name, *sorted(packages)]), requirements)
+
+
+def tools_python(*packages: str) -> Path:
+    """Return a Python with only the PyPI ``packages`` (tools such as bandit or mypy; a cached venv)."""
+    require_e2e_mark(f"a venv with {', '.join(packages)}")
+    name = f"tools-py{sys.version_info.major}{sys.version_info.minor}"
+    return _venv_python("-".join([name, *sorted(packages)]), sorted(packages))
+
+
+def _venv_python(name: str, requirements: list[str]) -> Path:
+    """The Python of the cached venv ``name`` with ``requirements`` installed, built on first use.
 
     Safe to call from several threads and processes at once. The venv is made by a
     ``python -m venv`` child, never in this process: a venv copies the interpreter
@@ -23,9 +38,7 @@ def runtime_python(version: str, *packages: str) -> Path:
     every child another thread forks meanwhile, which makes exec'ing that
     interpreter fail with "Text file busy".
     """
-    require_e2e_mark(f"the Prompture {version} runtime")
-    name = f"prompture-{version}-py{sys.version_info.major}{sys.version_info.minor}"
-    folder = CACHE_DIR / "venvs" / "-".join([name, *sorted(packages)])
+    folder = CACHE_DIR / "venvs" / name
     python = folder / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     ready = folder / ".ready"
     if ready.exists():
@@ -33,21 +46,8 @@ def runtime_python(version: str, *packages: str) -> Path:
     with exclusive(folder.with_name(folder.name + ".lock")):
         if not ready.exists():
             subprocess.run([sys.executable, "-m", "venv", "--clear", str(folder)], check=True)
-            subprocess.run(
-                [
-                    str(python),
-                    "-m",
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                    f"prompture[toon]=={version}",
-                    "pytest",
-                    "pytest-asyncio",
-                    *sorted(packages),
-                ],
-                check=True,
-            )
+            install = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+            subprocess.run([*install, *requirements], check=True)
             ready.touch()
     return python
 
@@ -64,7 +64,13 @@ def seed_models_dev_cache(home: Path, catalogue: Path) -> None:
 def checkout_env(checkout: Path, home: Path, **extra: str) -> dict[str, str]:
     """Environment for running code against ``checkout`` with its own HOME and no inherited API keys."""
     env = {key: value for key, value in os.environ.items() if not key.endswith(("_API_KEY", "_ENDPOINT"))}
-    env.update(PYTHONPATH=str(checkout), HOME=str(home), PYTHONDONTWRITEBYTECODE="1", **extra)
+    env.update(PYTHONPATH=str(checkout), HOME=str(home), **extra)
+    # Bytecode goes to the session's PYTHONPYCACHEPREFIX (tests/conftest.py), shared by every process
+    # that imports the same files, never into the checkout; without that folder, none is written.
+    if env.get("PYTHONPYCACHEPREFIX"):
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+    else:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env
 
 

@@ -179,7 +179,11 @@ def _descriptor(
     )
     model = py_str(f"{a.provider}_model")
     inner = indent + " " * 12
-    if function_def(tree, "_llm") is not None or imports_name(tree, 1, "_aliases", "_llm"):
+    # DriverSpec(...) by keyword where the file has the name: the release's `**_llm(...)` returns
+    # dict[str, object], which mypy refuses for every one of ProviderDescriptor's typed fields.
+    if not _has_driver_spec(tree) and (
+        function_def(tree, "_llm") is not None or imports_name(tree, 1, "_aliases", "_llm")
+    ):
         args = [py_str(part) for part in (*sync, *asynchronous)]
         llm = [
             f"{indent}        **_llm(",
@@ -224,6 +228,18 @@ def _descriptor(
         f"{indent}    )",
         f"{indent})",
     ]
+
+
+def _has_driver_spec(tree: ast.Module) -> bool:
+    """True when the module defines or imports ``DriverSpec``."""
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name == "DriverSpec":
+            return True
+        if isinstance(node, ast.ImportFrom) and any(
+            alias.name == "DriverSpec" and not alias.asname for alias in node.names
+        ):
+            return True
+    return False
 
 
 def _appended(node: ast.stmt, target: str) -> ast.expr | None:
