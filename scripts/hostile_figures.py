@@ -24,6 +24,7 @@ PAGE = ROOT / "docs" / "hostile-input.md"
 START, END = "<!-- hostile:start -->", "<!-- hostile:end -->"
 
 sys.path.insert(0, str(ROOT / "tests"))
+from generated_page import write_or_check  # noqa: E402
 from support.hostile import AREAS, OUTCOMES  # noqa: E402
 
 COLUMNS = {
@@ -108,17 +109,11 @@ def main(argv: list[str]) -> int:
     if not (args.write or args.check):
         print(block)
         return 0
-    readme = PAGE.read_text(encoding="utf-8")
-    new = updated_readme(readme, block)
-    if args.check:
-        if new != readme:
-            print(
-                "docs/hostile-input.md's hostile figures are out of date: run python scripts/hostile_figures.py --write"
-            )
-            return 1
-        return 0
-    PAGE.write_text(new, encoding="utf-8")
-    return 0
+    fresh = updated_readme(PAGE.read_text(encoding="utf-8"), block)
+    return write_or_check(
+        PAGE, fresh, check=args.check, what="docs/hostile-input.md's hostile figures",
+        command="python scripts/hostile_figures.py --write",
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

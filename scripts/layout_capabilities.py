@@ -20,6 +20,7 @@ PAGE = ROOT / "docs" / "layouts.md"
 START, END = "<!-- capabilities:start -->", "<!-- capabilities:end -->"
 
 sys.path.insert(0, str(ROOT / "extensions"))
+from generated_page import write_or_check  # noqa: E402
 from scaffolding.layouts import LAYOUTS, RELEASE_HELPERS, DriverFacts  # noqa: E402
 
 #: Release helper or DriverFacts field -> (what the driver does, with it, without it).
@@ -139,15 +140,11 @@ def updated_page(page: str) -> str:
 
 
 def main(argv: list[str]) -> int:
-    page = PAGE.read_text(encoding="utf-8")
-    fresh = updated_page(page)
-    if "--check" in argv:
-        if fresh != page:
-            print("docs/layouts.md's capability table is stale: run python scripts/layout_capabilities.py")
-            return 1
-        return 0
-    PAGE.write_text(fresh, encoding="utf-8")
-    return 0
+    fresh = updated_page(PAGE.read_text(encoding="utf-8"))
+    return write_or_check(
+        PAGE, fresh, check="--check" in argv, what="docs/layouts.md's capability table",
+        command="python scripts/layout_capabilities.py",
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

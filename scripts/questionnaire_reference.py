@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import yaml
+from generated_page import write_or_check
 
 ROOT = Path(__file__).resolve().parents[1]
 START, END = "<!-- questionnaire:start -->", "<!-- questionnaire:end -->"
@@ -148,15 +149,11 @@ def updated_readme(readme: str) -> str:
 
 def main(argv: list[str]) -> int:
     path = ROOT / "docs" / "questionnaire.md"
-    current = path.read_text(encoding="utf-8")
-    wanted = updated_readme(current)
-    if "--check" in argv:
-        if current != wanted:
-            print("docs/questionnaire.md is stale: run python scripts/questionnaire_reference.py")
-            return 1
-        return 0
-    path.write_text(wanted, encoding="utf-8")
-    return 0
+    fresh = updated_readme(path.read_text(encoding="utf-8"))
+    return write_or_check(
+        path, fresh, check="--check" in argv, what="docs/questionnaire.md",
+        command="python scripts/questionnaire_reference.py",
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

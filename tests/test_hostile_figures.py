@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
-import subprocess
-import sys
 from pathlib import Path
 
+from support.doc_scripts import check_page, load_script
+
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "scripts" / "hostile_figures.py"
-
-
-def load_script():
-    spec = importlib.util.spec_from_file_location("hostile_figures", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_readme_figures_match_the_marked_cases():
-    result = subprocess.run([sys.executable, str(SCRIPT), "--check"], capture_output=True, text=True, timeout=300)
+    result = check_page("hostile_figures")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -27,7 +18,7 @@ def test_the_figures_count_every_parametrized_case_and_a_stale_table_is_detected
     import test_hostile_checkout
     import test_hostile_questionnaire
 
-    script = load_script()
+    script = load_script("hostile_figures")
     cases = script.collect()
     questionnaire_refused = [c for c in cases if c[1:3] == ("questionnaire", "refused")]
     module = test_hostile_questionnaire

@@ -3,32 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from scaffolding import layouts
+from support.doc_scripts import check_page, load_script
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "scripts" / "layout_capabilities.py"
-
-
-def load_script():
-    spec = importlib.util.spec_from_file_location("layout_capabilities", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_the_table_matches_the_layout_data():
-    result = subprocess.run([sys.executable, str(SCRIPT), "--check"], capture_output=True, text=True)
+    result = check_page("layout_capabilities")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_a_stale_cell_is_detected_and_rewritten(monkeypatch):
-    script = load_script()
+    script = load_script("layout_capabilities")
     page = (ROOT / "docs" / "layouts.md").read_text(encoding="utf-8")
     row = next(line for line in page.splitlines() if line.startswith("| `effort` / `reasoning_effort` |"))
     assert row.startswith("| `effort` / `reasoning_effort` | no | no | no | yes |"), row
@@ -41,7 +31,7 @@ def test_a_stale_cell_is_detected_and_rewritten(monkeypatch):
 
 
 def test_a_helper_without_a_row_stops_the_script(monkeypatch):
-    script = load_script()
+    script = load_script("layout_capabilities")
     monkeypatch.setattr(script, "RELEASE_HELPERS", {**layouts.RELEASE_HELPERS, "new_helper": ()})
     with pytest.raises(SystemExit, match="new_helper"):
         script.table()

@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.util
-import subprocess
-import sys
 from pathlib import Path
 
+from support.doc_scripts import check_page, load_script
+
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "scripts" / "questionnaire_reference.py"
-
-
-def load_script():
-    spec = importlib.util.spec_from_file_location("questionnaire_reference", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_readme_reference_matches_copier_yml():
-    result = subprocess.run([sys.executable, str(SCRIPT), "--check"], capture_output=True, text=True)
+    result = check_page("questionnaire_reference")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_every_question_has_a_row_and_a_stale_row_is_detected():
-    script = load_script()
+    script = load_script("questionnaire_reference")
     readme = (ROOT / "docs" / "questionnaire.md").read_text(encoding="utf-8")
     for key in script.questions():
         assert f"| `{key}` |" in readme
@@ -35,7 +26,7 @@ def test_every_question_has_a_row_and_a_stale_row_is_detected():
 
 def test_every_help_fits_one_80_column_line():
     """Copier prints a help after its prompt mark (two columns) and a space: 77 columns are left."""
-    script = load_script()
+    script = load_script("questionnaire_reference")
     for key, details in script.questions().items():
         help_text = str(details.get("help", ""))
         assert "\n" not in help_text.strip(), key
