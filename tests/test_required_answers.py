@@ -15,6 +15,7 @@ On the 1.15.1 pin with real ``copier copy --defaults`` runs:
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ from support.copier_cli import copier_env, tree_digest
 from support.hostile import VERSION, copy, fresh_checkout
 from support.models_dev_server import ModelsDevServer, fixture_catalogue, refused_url
 from support.prompture_runtime import checkout_env, run_python, runtime_python, seed_models_dev_cache
-from support.scaffold import FIXTURE
+from support.scaffold import FIXTURE, printed_checks
 
 pytestmark = pytest.mark.e2e
 
@@ -182,3 +183,20 @@ print(sorted(m for m in get_available_models() if m.startswith("moonshotai_cn/")
     assert lines[0] == "MoonshotDriver shared-key https://api.moonshot.ai/v1"
     assert lines[1] == "MoonshotaiCnDriver shared-key https://api.moonshot.cn/v1"
     assert "moonshotai_cn/kimi-k2.5" in lines[2]
+
+    # The spec's verification commands as the copy printed them, then the checkout's tests (the rendered
+    # ones among them); offline: a request to a provider's host fails at once at a dead proxy.
+    offline = {"HTTPS_PROXY": "http://127.0.0.1:9", "NO_PROXY": "127.0.0.1"}
+    checks = printed_checks(result.stderr)
+    assert [variables for variables, _ in checks[2:]] == [{"MOONSHOT_API_KEY": "dummy"}] * 2
+    for variables, check in checks:
+        done = run_python(
+            runtime_python(VERSION), checkout, check, checkout_env(checkout, tmp_path / "home", **offline, **variables)
+        )
+        assert done.returncode == 0, check + "\n" + done.stdout + done.stderr
+    tests = subprocess.run(
+        [str(runtime_python(VERSION)), "-m", "pytest", "tests/", "-x", "-q", "-p", "no:cacheprovider"],
+        cwd=checkout, env=checkout_env(checkout, tmp_path / "home", **offline),
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-3000:]
