@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from support.differential import run_scenario, scaffold_provider, side_env
+from support.differential import WEATHER_TOOL, run_scenario, scaffold_provider, side_env
 from support.fake_anthropic import FakeAnthropic
 from support.prompture_runtime import runtime_python
 
@@ -92,18 +92,14 @@ def test_extraction_speaks_the_messages_api_with_the_key_as_x_api_key(checkout):
 
 
 def test_conversation_with_tools_a_system_prompt_and_thinking(checkout):
-    code = """
-    from prompture import Conversation, ToolRegistry
-    calls = []
-    registry = ToolRegistry()
-    @registry.register
-    def get_weather(city: str) -> str:
-        "Weather of a city."
-        calls.append(city)
-        return f"sunny in {city}"
+    code = (
+        WEATHER_TOOL
+        + """
+    from prompture import Conversation
     conv = Conversation(model_name=model(REASON), tools=registry, system_prompt="Be brief.")
     out({"text": conv.ask("Weather in Paris?"), "calls": calls})
     """
+    )
     results = both(checkout, code, reasoning_models={REASON})
     for side, result in results.items():
         assert result["out"] == {"text": "Hello from the fake Anthropic server.", "calls": ["fake"]}, side
@@ -171,19 +167,17 @@ def test_stream_reads_the_sse_events_and_prices_cache_reads_and_writes(checkout)
 
 
 def test_async_conversation_with_tools(checkout):
-    code = """
-    from prompture import AsyncConversation, ToolRegistry
-    registry = ToolRegistry()
-    @registry.register
-    def get_weather(city: str) -> str:
-        "Weather of a city."
-        return f"sunny in {city}"
+    code = (
+        WEATHER_TOOL
+        + """
+    from prompture import AsyncConversation
     async def main():
         conv = AsyncConversation(model_name=model(REASON), tools=registry)
         text = await conv.ask("Weather in Paris?")
         return {"text": text, "cost": conv.usage["cost"]}
     out(asyncio.run(main()))
     """
+    )
     results = both(checkout, code, cache_read_tokens=100, cache_write_tokens=50)
     for side, result in results.items():
         assert result["out"]["text"] == "Hello from the fake Anthropic server.", side

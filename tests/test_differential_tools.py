@@ -15,21 +15,10 @@ import re
 from pathlib import Path
 
 import pytest
-from support.differential import CONTROL_IS_WORSE, RATE_HEADERS, run_both
+from support.differential import CONTROL_IS_WORSE, RATE_HEADERS, WEATHER_TOOL, run_both
 
 pytestmark = pytest.mark.e2e
 DIFFERENTIAL_FILES = ("test_differential_replies.py", "test_differential_tools.py")
-
-WEATHER_TOOL = """
-    from prompture import ToolRegistry
-    calls = []
-    registry = ToolRegistry()
-    @registry.register
-    def get_weather(city: str) -> str:
-        "Weather of a city."
-        calls.append(city)
-        return f"sunny in {city}"
-"""
 
 
 # ── Tools ─────────────────────────────────────────────────────────────────

@@ -112,6 +112,18 @@ FEATURES = {
     ),
 }
 
+#: A scenario's opening: a ToolRegistry with one tool, ``get_weather``, whose calls land in ``calls``.
+WEATHER_TOOL = """
+    from prompture import ToolRegistry
+    calls = []
+    registry = ToolRegistry()
+    @registry.register
+    def get_weather(city: str) -> str:
+        "Weather of a city."
+        calls.append(city)
+        return f"sunny in {city}"
+"""
+
 # Runs a scenario (DIFF_CODE) once per side (DIFF_SIDES), each in a fresh namespace.
 _RUNNER = """
 import asyncio, json, os
