@@ -515,7 +515,7 @@ def jinja(tmp_path_factory):
     source = tmp_path_factory.mktemp("template-files")
     for path in TEMPLATE_DIR.rglob("*"):
         rel = path.relative_to(TEMPLATE_DIR)
-        if path.is_file() and rel.parts[0] in ("template", "extensions") and "__pycache__" not in rel.parts:
+        if path.is_file() and rel.parts[0] in ("template", "partials", "extensions") and "__pycache__" not in rel.parts:
             (source / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, source / rel)
     shutil.copy2(TEMPLATE_DIR / "copier.yml", source / "copier.yml")
