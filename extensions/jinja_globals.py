@@ -202,7 +202,6 @@ class CheckoutExtension(Extension):
         )
         # The rules copier.yml's `when`s and defaults share with the code (scaffolding/names.py).
         environment.globals["has_api_key"] = names.has_api_key
-        environment.globals["has_endpoint"] = names.has_endpoint
         environment.globals["no_default"] = self._no_default
         environment.globals["wiring_problem"] = self._wiring_problem
         environment.globals["wires"] = self._wires

@@ -124,8 +124,8 @@ def reference_table(questions: dict[str, dict]) -> str:
 
 #: The rules the `asked` column names (extensions/scaffolding/names.py states them once).
 RULES = (
-    "In the `asked` column, `has_api_key(auth)` is every auth but `endpoint`, and "
-    "`has_endpoint(auth, api_style)` is every combination: a key only goes to an endpoint the answers name "
+    "In the `asked` column, `has_api_key(auth)` is every auth but `endpoint`. `endpoint` is asked for every "
+    "auth and style: a key only goes to an endpoint the answers name "
     "(for `custom_sdk` too: the SDK's client is built for it, never for the SDK's own default host)."
 )
 

@@ -27,7 +27,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from scaffolding import extra_answers, facts, names, questionnaire, validators
+from scaffolding import extra_answers, facts, questionnaire, validators
 from scaffolding.names import API_STYLES, AUTHS
 from scaffolding.transaction import Transaction
 from support.copier_cli import TEMPLATE_DIR, copier_env, file_digests, tree_digest
@@ -599,7 +599,6 @@ def test_any_answer_is_refused_or_renders_exactly(pristine, jinja, catalogue, ge
     provider = answers["provider"]
     sdk = choices["api_style"] == "custom_sdk"
     has_key = choices["auth"] != "endpoint"
-    has_endpoint = names.has_endpoint(choices["auth"], choices["api_style"])
 
     for name, text in files.items():
         if name.endswith(".py"):
@@ -612,8 +611,7 @@ def test_any_answer_is_refused_or_renders_exactly(pristine, jinja, catalogue, ge
     assert driver["_DEFAULT_MODEL"] == answers["default_model"]
     if has_key:
         assert driver["_API_KEY_ENV"] == answers["api_key_env"]
-    if has_endpoint:
-        assert (driver["_DEFAULT_ENDPOINT"], driver["_ENDPOINT_ENV"]) == (answers["endpoint"], answers["endpoint_env"])
+    assert (driver["_DEFAULT_ENDPOINT"], driver["_ENDPOINT_ENV"]) == (answers["endpoint"], answers["endpoint_env"])
     if sdk:
         assert driver["_SDK_IMPORT"] == answers["sdk_import"]
     assert answers["default_model"] in json.loads(files[f"prompture/infra/rates/{provider}.json"])

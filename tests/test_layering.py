@@ -158,7 +158,6 @@ COPIER_YML = (EXTENSIONS.parent / "copier.yml").read_text(encoding="utf-8")
 
 #: A rule the code owns (scaffolding/names.py) -> how copier.yml would restate it.
 RESTATED = {
-    "has_endpoint": r"auth\s*!=\s*['\"]api_key['\"]|api_style\s*!=\s*['\"]custom_sdk['\"]",
     "has_api_key": r"auth\s*[!=]=\s*['\"]endpoint['\"]",
     "class_prefix_for": r"capitalize",
     "answers_file_for": r"\.copier-answers\.\{\{",
@@ -173,7 +172,24 @@ def test_copier_yml_does_not_restate_a_rule_of_the_code(rule):
     assert restated == [], f"use the code's rule ({rule}) instead"
 
 
+#: The templates and their partials: they take these rules from partials/flags.jinja, which uses the code's.
+TEMPLATE_FILES = sorted(
+    path for folder in ("template", "partials") for path in (EXTENSIONS.parent / folder).rglob("*.jinja")
+)
+
+
+@pytest.mark.parametrize("rule", ["has_api_key", "class_prefix_for"])
+def test_no_template_restates_a_rule_of_the_code(rule):
+    restated = [
+        f"{path.relative_to(EXTENSIONS.parent)}: {line.strip()}"
+        for path in TEMPLATE_FILES
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if re.search(RESTATED[rule], line)
+    ]
+    assert TEMPLATE_FILES
+    assert restated == [], f"use the code's rule ({rule}) through partials/flags.jinja"
+
+
 def test_the_restatement_patterns_match_what_they_stand_for():
-    assert re.search(RESTATED["has_endpoint"], "when: \"{{ auth != 'api_key' or api_style != 'custom_sdk' }}\"")
     assert re.search(RESTATED["has_api_key"], "when: \"{{ auth != 'endpoint' }}\"")
     assert re.search(RESTATED["has_api_key"], '{% if auth == "endpoint" %}')

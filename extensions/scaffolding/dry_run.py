@@ -10,7 +10,7 @@ from typing import Any
 
 from .edits import WiringError
 from .layouts import Layout, detect_layout
-from .names import has_api_key, has_endpoint
+from .names import has_api_key
 from .transaction import Transaction
 from .wiring import STEPS, Answers, StepResult
 from .wiring.runner import stage
@@ -49,8 +49,6 @@ def wiring_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
         data["api_key_env"] = None
     if data.get("api_style") != "custom_sdk":
         data.update(sdk_package=None, sdk_min_version=None, lazy_import=None)
-    if not has_endpoint(data.get("auth"), data.get("api_style")):
-        data.update(endpoint=None, endpoint_env=None)
     return data
 
 

@@ -15,13 +15,6 @@ def has_api_key(auth: object) -> bool:
     return auth != "endpoint"
 
 
-def has_endpoint(auth: object, api_style: object) -> bool:
-    """Whether the driver has an endpoint answer: always, for every auth and style. A key goes
-    only to a host the answers name: an SDK's client too is built for this endpoint, never for
-    the SDK's own default host."""
-    return True
-
-
 def class_prefix_for(provider: str) -> str:
     """The default class prefix: ``acme_ai`` -> ``AcmeAi`` (gives ``AcmeAiDriver``)."""
     return "".join(part.capitalize() for part in provider.split("_"))

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .facts import default_endpoint
-from .names import has_api_key, has_endpoint
+from .names import has_api_key
 
 #: The questions in questionnaire order, with an example value for the ``--data`` hint.
 EXAMPLES = {
@@ -36,7 +36,7 @@ def lacks_default(key: str, answers: Mapping[str, Any]) -> bool:
     if key == "endpoint":
         key_env = answers.get("api_key_env") if has_api_key(answers.get("auth")) else ""
         usable = default_endpoint(facts, answers.get("provider") or "", key_env or "")
-        return has_endpoint(answers.get("auth"), answers.get("api_style")) and not usable
+        return not usable
     if key == "default_model":
         return not facts.get("models")
     if key in ("price_input", "price_output"):
