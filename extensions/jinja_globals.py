@@ -190,6 +190,8 @@ class CheckoutExtension(Extension):
             detected_helpers=self._detected_helpers,
             py_str=literals.py_str,
             py_value=literals.py_value,
+            py_assignment=literals.py_assignment,
+            ruff_line_length=self._ruff_line_length,
         )
         extras = _scaffolding("extra_answers")
         environment.filters.update(
@@ -220,6 +222,11 @@ class CheckoutExtension(Extension):
             return layouts.detect_layout(Path(str(checkout))).name
         except layouts.LayoutError as error:
             raise UserMessageError(str(error)) from error
+
+    @staticmethod
+    def _ruff_line_length(checkout: object) -> int:
+        """The checkout's ruff line length, as the wiring reads it (``wiring.context.ruff_line_length``)."""
+        return _scaffolding("wiring.context").ruff_line_length(Path(str(checkout)))
 
     @staticmethod
     def _detected_helpers(checkout: object, layout: object) -> list[str]:

@@ -27,6 +27,7 @@ DEFAULT_SOURCES = {
     "models_dev_facts.provider.name": "models.dev: the provider's `name`, else `class_prefix`",
     "detected_layout": "detected from the checkout's files",
     "detected_helpers": "detected from the checkout's files",
+    "ruff_line_length": "the checkout's ruff `line-length` (ruff.toml, pyproject.toml), else ruff's 88",
     "default_class_prefix": "`provider` in CamelCase",
     "default_api_style": "models.dev: the provider's npm package and API URL",
     "default_auth": "models.dev: the provider's API URL and env variables",

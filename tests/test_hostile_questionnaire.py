@@ -568,6 +568,7 @@ def full_answers(answers: dict[str, str], choices: dict, catalogue: dict) -> dic
     return {
         **answers,
         "prompture_layout": "L4",
+        "ruff_line_length": 120,  # 1.15.1's
         "models_dev_provider": "acme-ai" if choices["with_facts"] else "",
         "models_dev_facts": model_facts,
         "api_style": choices["api_style"],
@@ -590,7 +591,7 @@ def catalogue() -> dict:
 @pytest.mark.hostile("questionnaire", "property")
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(generated=st.fixed_dictionaries(FREE_TEXT), choices=st.fixed_dictionaries(CHOICES))
-def test_any_answer_is_refused_or_renders_exactly(pristine, jinja, catalogue, generated, choices):
+def test_any_answer_is_refused_or_renders_exactly(pristine, jinja, catalogue, generated, choices, tmp_path):
     answers, refusals = validated(generated, pristine)
     for question in FREE_TEXT:
         event(f"{question}: {'refused' if question in refusals else 'accepted'}")
@@ -617,6 +618,17 @@ def test_any_answer_is_refused_or_renders_exactly(pristine, jinja, catalogue, ge
     assert answers["default_model"] in json.loads(files[f"prompture/infra/rates/{provider}.json"])
     example = call_keywords(files[f"examples/{provider}_example.py"], "extract_and_jsonify")
     assert example["model_name"] == f"{provider}/{answers['default_model']}"
+    # The drivers and the example are laid out as ruff format lays them out (1.15.1's configuration), whatever
+    # the answers.
+    sources = [f"prompture/drivers/{provider}_driver.py", f"prompture/drivers/async_{provider}_driver.py"]
+    sources.append(f"examples/{provider}_example.py")
+    for name in sources:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(files[name], encoding="utf-8")
+    config = str(pristine / "pyproject.toml")
+    ruff = [sys.executable, "-m", "ruff", "format", "--check", "--diff", "--no-cache", "--config", config]
+    formatted = subprocess.run([*ruff, *sources], cwd=tmp_path, capture_output=True, text=True)
+    assert formatted.returncode == 0, formatted.stdout[-3000:] + formatted.stderr[-1000:]
     recorded = yaml.safe_load(files[f".copier-answers.{provider}.yml"])
     assert {key: recorded[key] for key in answers} == answers
 
