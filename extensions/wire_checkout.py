@@ -1,6 +1,7 @@
 """Copier task: wire the rendered provider driver into the Prompture checkout (the working directory).
 
-    python extensions/wire_checkout.py [--copier-operation=copy|update] .copier-answers.<provider>.yml
+    python extensions/wire_checkout.py [--copier-operation=copy|update] [--refresh-models-dev=true|false]
+        .copier-answers.<provider>.yml
 
 Prints one line per step and exits 0, or explains what is missing and exits 1 with
 nothing changed. The work is in ``scaffolding/wiring/``; this stays small.
@@ -38,7 +39,8 @@ def split_operation(argv: list[str]) -> tuple[str, list[str]]:
 
 def run(argv: list[str]) -> int:
     operation, rest = split_operation(argv)
-    if len(rest) == 1 and is_update_replay(operation, Path.cwd(), rest[0]):
+    files = [arg for arg in rest if not arg.startswith("--")]
+    if len(files) == 1 and is_update_replay(operation, Path.cwd(), files[0]):
         return 0  # Copier's scratch render during an update: the real checkout is wired in its own run
     from scaffolding.wiring import main
 

@@ -274,7 +274,8 @@ def test_no_secret_reaches_the_answers_file(scaffolded):
     text = (scaffolded.checkout / f".copier-answers.{PROVIDER}.yml").read_text()
     assert "test-key" not in text
     assert scaffolded.answers["api_key_env"] == "ACME_API_KEY"
-    assert scaffolded.answers["models_dev_facts"]["provider"]["id"] == MODELS_DEV_ID
+    assert scaffolded.answers["models_dev_provider"] == MODELS_DEV_ID
+    assert "models_dev_facts" not in scaffolded.answers  # recorded once, in the rate file
 
 
 # ── refusals: nothing written ─────────────────────────────────────────────────

@@ -22,6 +22,15 @@ def is_own_provider(checkout: Path, provider: str) -> bool:
     return (checkout / answers_file_for(provider)).is_file()
 
 
+def reads_models_dev(provider: str, destination: object, recorded_layout: object, refresh: object = False) -> bool:
+    """Whether the questionnaire reads models.dev: on a first copy, and in an update's checkout when asked to
+    refresh. An update (its scratch renders and the checkout itself) or a recopy replays recorded answers,
+    which need no defaults."""
+    if is_replayed_questionnaire(destination, recorded_layout):
+        return False
+    return refresh is True or not is_own_provider(Path(str(destination)), provider)
+
+
 def provider_problem(provider: str, checkout: Path, recorded_layout: str = "") -> str:
     if problem := validators.provider_name_problem(provider):
         return problem

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -48,7 +49,7 @@ STEPS: dict[str, Callable[[Context], StepResult]] = {
     "discovery": step_discovery,  # L1, L2
     "list_models_kwargs": step_list_models_kwargs,  # L2
     "model_rates": step_model_rates,  # L1, L2
-    "rate_file": step_rate_file,  # L1 (none)
+    "rate_file": step_rate_file,  # every layout (L1: none)
     "pyproject": step_pyproject,
     "env": step_env,
     "claude_md": step_claude_md,
@@ -56,6 +57,9 @@ STEPS: dict[str, Callable[[Context], StepResult]] = {
     "issue_template": step_issue_template,
     "driver_reference": step_driver_reference,
 }
+
+
+_REFRESH = "--refresh-models-dev="
 
 
 # ── Running ───────────────────────────────────────────────────────────────────
@@ -122,16 +126,25 @@ def run_step(step: str, ctx: Context) -> StepResult:
 
 
 def main(argv: list[str], root: Path | None = None) -> int:
-    """``wire_checkout.py <answers file>``, run in the checkout. Exit 0 when wired, 1 when nothing changed."""
+    """``wire_checkout.py [--refresh-models-dev=true|false] <answers file>``, run in the checkout.
+
+    Exit 0 when wired, 1 when nothing changed. ``--refresh-models-dev`` is Copier's
+    ``refresh_models_dev``, which the answers file never records: with it the rate file is
+    written again from models.dev.
+    """
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="backslashreplace")
         sys.stderr.reconfigure(errors="backslashreplace")
-    if len(argv) != 1:
-        print("usage: wire_checkout.py <copier answers file>", file=sys.stderr)
+    refresh = [arg for arg in argv if arg.startswith(_REFRESH)]
+    argv = [arg for arg in argv if not arg.startswith(_REFRESH)]
+    if len(argv) != 1 or any(arg[len(_REFRESH) :].lower() not in ("true", "false") for arg in refresh):
+        print("usage: wire_checkout.py [--refresh-models-dev=true|false] <copier answers file>", file=sys.stderr)
         return 2
     root = Path.cwd() if root is None else root
     try:
         answers = load_answers(root / argv[0])
+        if refresh and refresh[-1][len(_REFRESH) :].lower() == "true":
+            answers = dataclasses.replace(answers, refresh_models_dev=True)
         layout = detect_layout(root)
         results = wire(root, answers)
     except (WiringError, LayoutError) as error:
@@ -148,9 +161,9 @@ def main(argv: list[str], root: Path | None = None) -> int:
 
 
 def rendered_files(root: Path, layout: Layout, a: Answers, answers_file: str) -> list[str]:
-    """The files Copier renders for this provider that exist in the checkout."""
+    """The files Copier renders for this provider that exist in the checkout (the rate file is the wiring's)."""
     candidates = [
-        *(layout.rendered_path(kind, a.provider) for kind in layout.rendered),
+        *(layout.rendered_path(kind, a.provider) for kind in layout.rendered if kind != "rates"),
         example_path(a.provider),
         tests_path(a.provider),
         answers_file,
