@@ -95,6 +95,7 @@ class ModelsDevExtension(Extension):
         environment.filters.update(
             models_dev_problem=self._provider_id_problem,
             models_dev_facts=self._facts_for_questions,
+            facts_handoff=self._facts_handoff,
             default_api_style=facts.default_api_style,
             default_auth=facts.default_auth,
             default_api_key_env=facts.default_api_key_env,
@@ -112,23 +113,38 @@ class ModelsDevExtension(Extension):
         return _scaffolding("facts").guess_provider_id(catalogue, provider)
 
     @staticmethod
-    def _facts_for_questions(
-        provider_id: str, provider: str, destination: object, recorded_layout: object, refresh: bool = False
-    ) -> dict:
-        """The facts the questions' defaults come from; {} where the answers are all recorded."""
-        if not _scaffolding("questionnaire").reads_models_dev(provider, destination, recorded_layout, refresh):
-            return {}
-        return ModelsDevExtension._facts(provider_id, refresh)
+    def _reads_models_dev(context) -> bool:
+        questionnaire = _scaffolding("questionnaire")
+        return questionnaire.reads_models_dev(
+            questionnaire.replays_answers(context),
+            context["_copier_conf"]["dst_path"],
+            context.get("prompture_layout"),
+            context.get("refresh_models_dev"),
+        )
 
     @staticmethod
-    def _provider_id_problem(
-        provider_id: str, provider: str, destination: object, recorded_layout: object, refresh: bool = False
-    ) -> str:
-        questionnaire = _scaffolding("questionnaire")
-        if not provider_id or not questionnaire.reads_models_dev(provider, destination, recorded_layout, refresh):
+    @pass_context
+    def _facts_for_questions(context, provider_id: str) -> dict:
+        """The facts the questions' defaults come from; {} where Copier replays recorded answers."""
+        if not ModelsDevExtension._reads_models_dev(context):
+            return {}
+        return ModelsDevExtension._facts(provider_id, context.get("refresh_models_dev") is True)
+
+    @staticmethod
+    @pass_context
+    def _facts_handoff(context, facts: object) -> str:
+        """The facts saved for the wiring task; "" with ``--pretend``, where tasks do not run."""
+        if context["_copier_conf"]["pretend"] or not isinstance(facts, dict):
             return ""
+        return _scaffolding("catalogue_facts").write_handoff(facts)
+
+    @staticmethod
+    @pass_context
+    def _provider_id_problem(context, provider_id: str) -> str:
+        if not provider_id or not ModelsDevExtension._reads_models_dev(context):
+            return ""  # e.g. an update replaying its recorded answers: no network
         try:
-            ModelsDevExtension._facts(provider_id, refresh)
+            ModelsDevExtension._facts(provider_id, context.get("refresh_models_dev") is True)
         except UserMessageError as error:
             return str(error)
         return ""
@@ -260,6 +276,8 @@ class CheckoutExtension(Extension):
         required = _scaffolding("required")
         if not context["_copier_conf"]["defaults"] or not required.lacks_default(key, context):
             return unset
+        if key != "provider" and not ModelsDevExtension._reads_models_dev(context):
+            return unset  # an update or recopy: Copier takes the recorded answer
         offline = key != "provider" and not context.get("models_dev_provider")
         unreachable = _scaffolding("models_dev").unreachable_reason() if offline else ""
         given = context["_copier_conf"]["data"] or {}

@@ -46,16 +46,24 @@ def test_provider_check_skips_the_checkout_only_in_a_replay(tmp_path):
     assert "not a valid provider name" in questionnaire.provider_problem("Acme", tmp_path, "L4")  # names still checked
 
 
-def test_models_dev_is_read_on_a_first_copy_and_on_a_refresh_in_the_checkout_only(tmp_path):
+def test_models_dev_is_read_on_a_copy_and_on_a_refresh_in_the_checkout_only(tmp_path):
     checkout, scratch = tmp_path / "checkout", tmp_path / "scratch"
     checkout.mkdir()
     (checkout / "pyproject.toml").write_text("")
-    assert questionnaire.reads_models_dev("acme", checkout, "L4")  # a first copy
-    (checkout / ANSWERS).write_text("provider: acme\n")
-    assert not questionnaire.reads_models_dev("acme", checkout, "L4")  # an update replays recorded answers
-    assert questionnaire.reads_models_dev("acme", checkout, "L4", refresh=True)
-    assert questionnaire.reads_models_dev("other", checkout, "L4")  # another provider's first copy
-    assert not questionnaire.reads_models_dev("acme", scratch, "L4", refresh=True)  # Copier's scratch render
+    assert questionnaire.reads_models_dev(False, checkout, "L4")  # a copy: no recorded answers in the context
+    assert not questionnaire.reads_models_dev(True, checkout, "L4")  # an update replays recorded answers
+    assert questionnaire.reads_models_dev(True, checkout, "L4", refresh=True)
+    assert not questionnaire.reads_models_dev(True, scratch, "L4", refresh=True)  # Copier's scratch render
+    assert not questionnaire.reads_models_dev(False, scratch, "L4")
+
+
+def test_recorded_answers_are_told_from_answers_given_with_data():
+    def context(**answers):
+        return {"_copier_conf": {"data": answers.pop("data", {})}, **answers}
+
+    assert not questionnaire.replays_answers(context(provider="acme"))  # a copy, before class_prefix is asked
+    assert questionnaire.replays_answers(context(provider="acme", class_prefix="Acme"))  # from the answers file
+    assert not questionnaire.replays_answers(context(class_prefix="Acme", data={"class_prefix": "Acme"}))
 
 
 # Filters, globals and values that read models.dev or the destination folder. Copier renders the old

@@ -30,6 +30,7 @@ WIRING_KEYS = (
     "sdk_min_version",
     "lazy_import",
     "models_dev_provider",
+    "models_dev_facts",
     "price_input",
     "price_output",
     "refresh_models_dev",

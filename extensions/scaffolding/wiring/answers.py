@@ -17,6 +17,7 @@ from ..extra_answers import (
     canonical_name_problem,
     key_check_url_problem,
 )
+from ..facts import facts_problem
 from ..names import API_STYLES, AUTHS, has_api_key
 from ..validators import (
     CLASS_PREFIX,
@@ -63,6 +64,8 @@ class Answers:
     price_input: float | None = None
     price_output: float | None = None
     refresh_models_dev: bool = False  # never recorded: this run was asked to read models.dev again
+    # Never recorded: the facts this run's questionnaire read (None: it read none, the rate file step reads them).
+    models_dev_facts: dict[str, Any] | None = None
 
     @property
     def upper(self) -> str:
@@ -163,6 +166,8 @@ class Answers:
             elif value is not None:
                 prices[key] = float(value)
         refresh = data.get("refresh_models_dev") or False
+        facts = data.get("models_dev_facts")
+        facts = facts if isinstance(facts, dict) and facts and not facts_problem(facts) else None
         if not isinstance(refresh, bool):
             problems.append(f"refresh_models_dev must be true or false, not {refresh!r}")
         extras = _extra_answers(data, problems)
@@ -184,6 +189,7 @@ class Answers:
             models_dev_provider=models_dev_id,
             prompture_layout=layout,
             refresh_models_dev=refresh,
+            models_dev_facts=facts,
             **prices,
             **extras,
         )

@@ -55,7 +55,7 @@ def step_rate_file(ctx: Context) -> StepResult:
     if a.models_dev_provider and ctx.tx.exists(rel) and not a.refresh_models_dev:
         return StepResult(step, "same", rel, "kept: `--data refresh_models_dev=true` reads models.dev again")
     try:
-        facts = fetch_facts(a.models_dev_provider or "", a.refresh_models_dev)
+        facts = a.models_dev_facts or fetch_facts(a.models_dev_provider or "", a.refresh_models_dev)
         text = rate_file_text(facts, a.default_model, a.price_input or 0, a.price_output or 0, a.api_style, a.provider)
     except (CatalogueUnavailable, FactsError, ValueError) as error:
         raise WiringError(f"{rel}: cannot write the rate file: {error}") from None

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from ..catalogue_facts import read_handoff
 from ..edits import AnchorNotFound, UnpackedLiteral, WiringError
 from ..layouts import Layout, LayoutError, detect_layout
 from ..names import example_path, tests_path
@@ -57,9 +58,6 @@ STEPS: dict[str, Callable[[Context], StepResult]] = {
     "issue_template": step_issue_template,
     "driver_reference": step_driver_reference,
 }
-
-
-_REFRESH = "--refresh-models-dev="
 
 
 # ── Running ───────────────────────────────────────────────────────────────────
@@ -126,25 +124,30 @@ def run_step(step: str, ctx: Context) -> StepResult:
 
 
 def main(argv: list[str], root: Path | None = None) -> int:
-    """``wire_checkout.py [--refresh-models-dev=true|false] <answers file>``, run in the checkout.
+    """``wire_checkout.py [--refresh-models-dev=true|false] [--models-dev-facts=FILE] <answers file>``, run in
+    the checkout. Exit 0 when wired, 1 when nothing changed.
 
-    Exit 0 when wired, 1 when nothing changed. ``--refresh-models-dev`` is Copier's
-    ``refresh_models_dev``, which the answers file never records: with it the rate file is
-    written again from models.dev.
+    The two options carry what the answers file never records: Copier's ``refresh_models_dev`` (the rate
+    file is written again from models.dev), and the facts the questionnaire read (``catalogue_facts``'s
+    handoff file, deleted once read), so the rate file is written from those without reading models.dev again.
     """
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="backslashreplace")
         sys.stderr.reconfigure(errors="backslashreplace")
-    refresh = [arg for arg in argv if arg.startswith(_REFRESH)]
-    argv = [arg for arg in argv if not arg.startswith(_REFRESH)]
-    if len(argv) != 1 or any(arg[len(_REFRESH) :].lower() not in ("true", "false") for arg in refresh):
-        print("usage: wire_checkout.py [--refresh-models-dev=true|false] <copier answers file>", file=sys.stderr)
+    options = {name: value for name, _, value in (arg[2:].partition("=") for arg in argv if arg.startswith("--"))}
+    files = [arg for arg in argv if not arg.startswith("--")]
+    facts = read_handoff(options.pop("models-dev-facts", ""))
+    refresh = options.pop("refresh-models-dev", "false").lower()
+    if len(files) != 1 or options or refresh not in ("true", "false"):
+        print(
+            "usage: wire_checkout.py [--refresh-models-dev=true|false] [--models-dev-facts=FILE] <copier answers file>",
+            file=sys.stderr,
+        )
         return 2
     root = Path.cwd() if root is None else root
     try:
-        answers = load_answers(root / argv[0])
-        if refresh and refresh[-1][len(_REFRESH) :].lower() == "true":
-            answers = dataclasses.replace(answers, refresh_models_dev=True)
+        answers = load_answers(root / files[0])
+        answers = dataclasses.replace(answers, refresh_models_dev=refresh == "true", models_dev_facts=facts)
         layout = detect_layout(root)
         results = wire(root, answers)
     except (WiringError, LayoutError) as error:
@@ -154,7 +157,7 @@ def main(argv: list[str], root: Path | None = None) -> int:
     print(f"Prompture layout: {layout.label}")
     for result in results:
         print(result.line())
-    print(f"Rendered: {', '.join(rendered_files(root, layout, answers, argv[0]))}")
+    print(f"Rendered: {', '.join(rendered_files(root, layout, answers, files[0]))}")
     edited = list(dict.fromkeys(result.file for result in results if result.status == "changed"))
     print(f"Edited: {', '.join(edited)}" if edited else "Edited: nothing (every edit was already there)")
     return 0
