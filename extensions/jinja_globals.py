@@ -276,8 +276,6 @@ class CheckoutExtension(Extension):
         required = _scaffolding("required")
         if not context["_copier_conf"]["defaults"] or not required.lacks_default(key, context):
             return unset
-        if key != "provider" and not ModelsDevExtension._reads_models_dev(context):
-            return unset  # an update or recopy: Copier takes the recorded answer
         offline = key != "provider" and not context.get("models_dev_provider")
         unreachable = _scaffolding("models_dev").unreachable_reason() if offline else ""
         given = context["_copier_conf"]["data"] or {}
