@@ -81,18 +81,21 @@ _SYNTAX_OPTIONS = (
 
 
 class ModelsDevExtension(Extension):
-    """The models.dev catalogue: the recorded facts and the defaults derived from them."""
+    """The models.dev catalogue: its facts for the provider and the defaults derived from them.
+
+    Only the questionnaire of a first copy (or of an update asked to refresh) reads models.dev:
+    the rendered files use answers alone, and the facts themselves are recorded once, in the
+    checkout's rate file, which the wiring writes (``wiring/catalogue.py``).
+    """
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         facts = _scaffolding("facts")
-        samples = _scaffolding("sample_models")
         environment.globals["models_dev_guess"] = self._guess
         environment.filters.update(
             models_dev_problem=self._provider_id_problem,
-            models_dev_facts=self._facts,
-            facts_problem=facts.facts_problem,
-            recorded_facts_problem=self._recorded_facts_problem,
+            models_dev_facts=self._facts_for_questions,
+            facts_handoff=self._facts_handoff,
             default_api_style=facts.default_api_style,
             default_auth=facts.default_auth,
             default_api_key_env=facts.default_api_key_env,
@@ -102,8 +105,6 @@ class ModelsDevExtension(Extension):
             key_env_names=facts.key_env_names,
             model_flag=facts.model_flag,
             provider_flag=facts.provider_flag,
-            rate_file_text=facts.rate_file_text,
-            sample_models=samples.sample_models,
         )
 
     @staticmethod
@@ -112,50 +113,48 @@ class ModelsDevExtension(Extension):
         return _scaffolding("facts").guess_provider_id(catalogue, provider)
 
     @staticmethod
-    def _provider_id_problem(provider_id: str, recorded_facts: object = None, refresh: bool = False) -> str:
-        if not provider_id:
+    def _reads_models_dev(context) -> bool:
+        questionnaire = _scaffolding("questionnaire")
+        return questionnaire.reads_models_dev(
+            questionnaire.replays_answers(context),
+            context["_copier_conf"]["dst_path"],
+            context.get("prompture_layout"),
+            context.get("refresh_models_dev"),
+        )
+
+    @staticmethod
+    @pass_context
+    def _facts_for_questions(context, provider_id: str) -> dict:
+        """The facts the questions' defaults come from; {} where Copier replays recorded answers."""
+        if not ModelsDevExtension._reads_models_dev(context):
+            return {}
+        return ModelsDevExtension._facts(provider_id, context.get("refresh_models_dev") is True)
+
+    @staticmethod
+    @pass_context
+    def _facts_handoff(context, facts: object) -> str:
+        """The facts saved for the wiring task; "" with ``--pretend``, where tasks do not run."""
+        if context["_copier_conf"]["pretend"] or not isinstance(facts, dict):
             return ""
-        if _scaffolding("replay").recorded_facts_stand(recorded_facts, provider_id, refresh):
-            return ""  # `copier update` replaying the facts recorded for this id: no network
+        return _scaffolding("catalogue_facts").write_handoff(facts)
+
+    @staticmethod
+    @pass_context
+    def _provider_id_problem(context, provider_id: str) -> str:
+        if not provider_id or not ModelsDevExtension._reads_models_dev(context):
+            return ""  # e.g. an update replaying its recorded answers: no network
         try:
-            ModelsDevExtension._facts(provider_id, refresh)
+            ModelsDevExtension._facts(provider_id, context.get("refresh_models_dev") is True)
         except UserMessageError as error:
             return str(error)
         return ""
 
     @staticmethod
-    def _recorded_facts_problem(facts: object, provider_id: str, refresh: bool = False) -> str:
-        """Why the recorded ``models_dev_facts`` must be computed again ("" when they stand).
-
-        They stand unless they were recorded for another provider id, or a refresh was
-        asked and models.dev now says something else. Copier validates the recorded answer
-        and then the recomputed default with this, so the fresh facts always pass.
-        """
-        problem = _scaffolding("replay").recorded_facts_problem(facts, provider_id)
-        if problem or not (refresh and provider_id):
-            return problem
-        try:
-            fresh = ModelsDevExtension._facts(provider_id, True)
-        except UserMessageError as error:
-            return str(error)
-        return "" if facts == fresh else "refresh_models_dev: models.dev changed since these facts were recorded."
-
-    @staticmethod
     def _facts(provider_id: str, refresh: bool = False) -> dict:
-        facts = _scaffolding("facts")
-        if not provider_id:
-            return {}
-        catalogue = _scaffolding("models_dev").load_catalogue(revalidate=bool(refresh))
-        if catalogue is None:
-            models_dev = _scaffolding("models_dev")
-            raise UserMessageError(
-                f'No models.dev data to look up "{provider_id}": {models_dev.unreachable_reason()}. '
-                f"To use it, connect or {models_dev.REACH_HINT}; or leave models_dev_provider empty "
-                "and give the endpoint, default model and prices."
-            )
+        catalogue_facts = _scaffolding("catalogue_facts")
         try:
-            return facts.provider_facts(catalogue, provider_id)
-        except facts.FactsError as error:
+            return catalogue_facts.fetch_facts(provider_id, refresh)
+        except catalogue_facts.CatalogueUnavailable as error:
             raise UserMessageError(str(error)) from error
 
 
@@ -210,8 +209,6 @@ class CheckoutExtension(Extension):
         environment.globals["wiring_preview"] = self._wiring_preview
         # The recorded layout, for the templates: `prompture_layout | layout_facts`, and file names.
         environment.filters.update(layout_facts=self._layout_facts, sort_imports=self._sort_imports)
-        # A global, not a filter: template folder names use it, and "|" cannot be in a Windows file name.
-        environment.globals["renders"] = self._renders
         if environment.bytecode_cache is None:
             environment.bytecode_cache = CompiledTemplates.in_user_cache(environment)
 
@@ -246,11 +243,6 @@ class CheckoutExtension(Extension):
             return layout.template_facts(helpers if isinstance(helpers, list) else (), str(api_style or ""))
         except layouts.LayoutError as error:
             raise UserMessageError(str(error)) from error
-
-    @staticmethod
-    def _renders(name: str, kind: str) -> bool:
-        """Whether the layout has a place for the rendered file ``kind`` ("rates", ...)."""
-        return kind in CheckoutExtension._layout_facts(name)["renders"]
 
     @staticmethod
     def _wires(name: str, step: str) -> bool:

@@ -1,6 +1,7 @@
 """Copier task: wire the rendered provider driver into the Prompture checkout (the working directory).
 
-    python extensions/wire_checkout.py [--copier-operation=copy|update] .copier-answers.<provider>.yml
+    python extensions/wire_checkout.py [--copier-operation=copy|update] [--refresh-models-dev=true|false]
+        [--models-dev-facts=FILE] .copier-answers.<provider>.yml
 
 Prints one line per step and exits 0, or explains what is missing and exits 1 with
 nothing changed. The work is in ``scaffolding/wiring/``; this stays small.
@@ -22,6 +23,7 @@ from pathlib import Path
 from scaffolding.replay import is_update_replay
 
 _OPERATION = "--copier-operation="
+_FACTS = "--models-dev-facts="
 
 
 def split_operation(argv: list[str]) -> tuple[str, list[str]]:
@@ -38,7 +40,11 @@ def split_operation(argv: list[str]) -> tuple[str, list[str]]:
 
 def run(argv: list[str]) -> int:
     operation, rest = split_operation(argv)
-    if len(rest) == 1 and is_update_replay(operation, Path.cwd(), rest[0]):
+    files = [arg for arg in rest if not arg.startswith("--")]
+    if len(files) == 1 and is_update_replay(operation, Path.cwd(), files[0]):
+        for arg in rest:  # the questionnaire's facts handed to this run, unread
+            if arg.startswith(_FACTS) and arg[len(_FACTS) :]:
+                Path(arg[len(_FACTS) :]).unlink(missing_ok=True)
         return 0  # Copier's scratch render during an update: the real checkout is wired in its own run
     from scaffolding.wiring import main
 

@@ -103,10 +103,11 @@ def test_the_run_reports_every_step_the_files_and_what_to_do_next(scaffolded, la
     steps = [line for line in out if line[:2] in ("✓ ", "= ", "– ")]
     assert len(steps) == len(layout.steps)
     rendered = next(line for line in out if line.startswith("Rendered: ")).removeprefix("Rendered: ").split(", ")
-    expected = [layout.rendered_path(kind, PROVIDER) for kind in layout.rendered]
+    expected = [layout.rendered_path(kind, PROVIDER) for kind in layout.rendered if kind != "rates"]
     assert rendered == [*expected, "examples/acme_example.py", "tests/test_acme_driver.py", ".copier-answers.acme.yml"]
     edited = next(line for line in out if line.startswith("Edited: ")).removeprefix("Edited: ").split(", ")
-    assert set(edited) == {rel for rel in scaffolded.touched if (scaffolded.pristine / rel).exists()}
+    rate_file = {layout.rendered_path("rates", PROVIDER)} if "rates" in layout.rendered else set()  # the wiring's
+    assert set(edited) == {rel for rel in scaffolded.touched if (scaffolded.pristine / rel).exists()} | rate_file
     assert "    .venv/bin/python -m pytest tests/test_acme_driver.py -q\n" in message
     assert "checks only need ACME_API_KEY\n   set, so they set it to a dummy value" in message
     assert "    ACME_API_KEY=dummy .venv/bin/python -c " in message
@@ -274,7 +275,8 @@ def test_no_secret_reaches_the_answers_file(scaffolded):
     text = (scaffolded.checkout / f".copier-answers.{PROVIDER}.yml").read_text()
     assert "test-key" not in text
     assert scaffolded.answers["api_key_env"] == "ACME_API_KEY"
-    assert scaffolded.answers["models_dev_facts"]["provider"]["id"] == MODELS_DEV_ID
+    assert scaffolded.answers["models_dev_provider"] == MODELS_DEV_ID
+    assert "models_dev_facts" not in scaffolded.answers  # recorded once, in the rate file
 
 
 # ── refusals: nothing written ─────────────────────────────────────────────────

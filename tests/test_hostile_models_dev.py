@@ -196,7 +196,7 @@ def test_a_fault_with_nothing_cached_copies_from_the_answers_with_one_warning(
     assert "and no cached copy exists: going on without it" in line, line
     rates = json.loads((checkout / "prompture/infra/rates/acme.json").read_text())
     assert rates["acme-chat-1"]["cost"] == {"input": 0.25, "output": 1.5}
-    assert yaml.safe_load((checkout / ".copier-answers.acme.yml").read_text())["models_dev_facts"] == {}
+    assert "models_dev_facts" not in yaml.safe_load((checkout / ".copier-answers.acme.yml").read_text())
     # The whole copy, not just the fetch, stays within a small multiple of the timeout even when
     # models.dev hangs for 30 s: the catalogue is fetched once per run, not once per question.
     assert elapsed < 20
@@ -235,15 +235,13 @@ def test_a_record_missing_fields_with_prices_as_strings_uses_what_is_usable(pris
     assert result.returncode == 0, result.stderr
     assert warnings_in(result.stderr) == []
     answers = yaml.safe_load((checkout / ".copier-answers.acme.yml").read_text())
-    recorded = answers["models_dev_facts"]
-    assert recorded["provider"] == {"id": "acme-ai"}
-    assert recorded["models"]["acme-chat-1"] == {
-        "cost": {"input": 0.5, "output": 1.5},  # numeric strings become numbers; "free" is dropped
-        "limit": {"context": 128000},
-        "release_date": "2025-01-01",
-    }
-    assert recorded["models"]["acme-chat-2"] == {}  # "$2", "NaN" and a non-list modality are dropped
-    assert recorded["models"]["acme-bare"] == {}
+    rates = json.loads((checkout / "prompture/infra/rates/acme.json").read_text())
+    assert sorted(rates) == ["acme-bare", "acme-chat-1", "acme-chat-2"]
+    assert rates["acme-chat-1"]["context_window"] == 128000  # a numeric string becomes a number
+    assert rates["acme-chat-1"]["max_output_tokens"] is None  # "-1" is dropped: Prompture's "unknown"
+    assert rates["acme-chat-1"]["supports_tool_use"] is None  # "yes" is not true/false
+    assert rates["acme-chat-2"]["modalities_input"] == []  # a non-list modality is dropped
+    assert all("cost" not in entry for entry in rates.values())  # prices stay models.dev's
     # What models.dev does not say comes from the answers' own defaults.
     assert answers["display_name"] == "Acme"
     assert answers["api_key_env"] == "ACME_API_KEY"
@@ -344,7 +342,8 @@ def test_two_copies_at_once_share_the_cache(pristine, template, server, tmp_path
     assert [run.returncode for run in runs] == [0, 0], results
     for name in ("first", "second"):
         answers = yaml.safe_load((tmp_path / name / "checkout" / ".copier-answers.acme.yml").read_text())
-        assert answers["models_dev_facts"]["provider"]["id"] == "acme-ai"
+        assert answers["models_dev_provider"] == "acme-ai"
+        assert (tmp_path / name / "checkout" / "prompture/infra/rates/acme.json").is_file()
     cache = tmp_path / "shared-cache"
     assert (cache / models_dev.BODY_FILE).read_bytes() == FIXTURE.read_bytes()
     meta = json.loads((cache / models_dev.META_FILE).read_text())

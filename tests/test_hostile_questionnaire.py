@@ -615,7 +615,10 @@ def test_any_answer_is_refused_or_renders_exactly(pristine, jinja, catalogue, ge
     assert (driver["_DEFAULT_ENDPOINT"], driver["_ENDPOINT_ENV"]) == (answers["endpoint"], answers["endpoint_env"])
     if sdk:
         assert driver["_SDK_IMPORT"] == answers["sdk_import"]
-    assert answers["default_model"] in json.loads(files[f"prompture/infra/rates/{provider}.json"])
+    rate_file = facts.rate_file_text(
+        context["models_dev_facts"], answers["default_model"], 0.5, 1.5, choices["api_style"], provider
+    )  # what the wiring writes
+    assert answers["default_model"] in json.loads(rate_file)
     example = call_keywords(files[f"examples/{provider}_example.py"], "extract_and_jsonify")
     assert example["model_name"] == f"{provider}/{answers['default_model']}"
     # The drivers and the example are laid out as ruff format lays them out (1.15.1's configuration), whatever

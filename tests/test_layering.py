@@ -24,8 +24,8 @@ LAYERS = {
     "capabilities": 0,
     "models_dev": 0,
     "facts": 0,
+    "catalogue_facts": 0,
     "required": 0,
-    "sample_models": 0,
     "sdks": 0,
     # 1: the checkout: layouts, what it already has, text edits, all-or-nothing writes.
     "layouts": 1,

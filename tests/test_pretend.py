@@ -49,8 +49,9 @@ def test_pretend_writes_nothing_and_its_diff_is_what_the_copy_wires(template_rep
     assert "Wiring preview (--pretend: nothing was written)" in pretend.stderr
     assert "This previews the wiring only; Copier listed above the files it would render." in pretend.stderr
     assert f"Prompture layout: {layout.label}" in pretend.stderr
-    for kind in layout.rendered:  # Copier lists each file it would render
-        assert f"create  {layout.rendered_path(kind, 'acme')}" in _plain(pretend.stderr)
+    for kind in layout.rendered:  # Copier lists each file it would render; the wiring writes the rate file
+        listed = f"create  {layout.rendered_path(kind, 'acme')}" in _plain(pretend.stderr)
+        assert listed == (kind != "rates"), kind
     step_lines = [line for line in pretend.stderr.splitlines() if line[:2] in ("✓ ", "= ", "– ")]
     assert len(step_lines) == len(layout.steps)
 
@@ -59,6 +60,7 @@ def test_pretend_writes_nothing_and_its_diff_is_what_the_copy_wires(template_rep
     assert copied.returncode == 0, copied.stderr[-3000:]
     wired = [line[3:] for line in git(real, "status", "--porcelain").splitlines() if line.startswith(" M ")]
     assert wired
+    wired += [layout.rendered_path("rates", "acme")] if "rates" in layout.rendered else []
 
     applied = tmp_path / "applied"
     shutil.copytree(checkout, applied)

@@ -15,12 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 from scaffolding import questionnaire
-from scaffolding.replay import (
-    is_replayed_questionnaire,
-    is_update_replay,
-    recorded_facts_problem,
-    recorded_facts_stand,
-)
+from scaffolding.replay import is_replayed_questionnaire, is_update_replay
 from support.copier_cli import TEMPLATE_DIR, run_copier
 from support.prompture_runtime import checkout_env
 from support.template_repo import git, snapshot_template
@@ -28,7 +23,6 @@ from support.template_repo import git, snapshot_template
 ANSWERS = ".copier-answers.acme.yml"
 MIGRATE = TEMPLATE_DIR / "extensions" / "migrate_answers.py"
 WIRE = TEMPLATE_DIR / "extensions" / "wire_checkout.py"
-FACTS = {"provider": {"id": "acme-ai", "name": "Acme AI"}, "models": {}}
 
 
 # ── At question time ─────────────────────────────────────────────────────────
@@ -52,21 +46,31 @@ def test_provider_check_skips_the_checkout_only_in_a_replay(tmp_path):
     assert "not a valid provider name" in questionnaire.provider_problem("Acme", tmp_path, "L4")  # names still checked
 
 
-def test_recorded_facts_stand_for_their_own_provider_unless_a_refresh_is_asked():
-    assert recorded_facts_stand(FACTS, "acme-ai")
-    assert not recorded_facts_stand(FACTS, "acme-ai", refresh=True)
-    assert not recorded_facts_stand(FACTS, "other")
-    assert recorded_facts_stand({}, "")
-    assert recorded_facts_problem(FACTS, "acme-ai") == ""
-    assert "recorded for acme-ai, not other" in recorded_facts_problem(FACTS, "other")
-    assert "recorded for no provider, not acme-ai" in recorded_facts_problem({}, "acme-ai")
+def test_models_dev_is_read_on_a_copy_and_on_a_refresh_in_the_checkout_only(tmp_path):
+    checkout, scratch = tmp_path / "checkout", tmp_path / "scratch"
+    checkout.mkdir()
+    (checkout / "pyproject.toml").write_text("")
+    assert questionnaire.reads_models_dev(False, checkout, "L4")  # a copy: no recorded answers in the context
+    assert not questionnaire.reads_models_dev(True, checkout, "L4")  # an update replays recorded answers
+    assert questionnaire.reads_models_dev(True, checkout, "L4", refresh=True)
+    assert not questionnaire.reads_models_dev(True, scratch, "L4", refresh=True)  # Copier's scratch render
+    assert not questionnaire.reads_models_dev(False, scratch, "L4")
 
 
-# Filters and globals that read models.dev or the destination folder. Copier renders the old
+def test_recorded_answers_are_told_from_answers_given_with_data():
+    def context(**answers):
+        return {"_copier_conf": {"data": answers.pop("data", {})}, **answers}
+
+    assert not questionnaire.replays_answers(context(provider="acme"))  # a copy, before class_prefix is asked
+    assert questionnaire.replays_answers(context(provider="acme", class_prefix="Acme"))  # from the answers file
+    assert not questionnaire.replays_answers(context(class_prefix="Acme", data={"class_prefix": "Acme"}))
+
+
+# Filters, globals and values that read models.dev or the destination folder. Copier renders the old
 # template into an empty scratch folder during an update, so a render using any of them would
 # differ between the replay and the checkout (or need the network): renders read recorded answers.
 NOT_IN_RENDERS = re.compile(
-    r"models_dev_guess|\|\s*models_dev_facts\b|detected_layout|dst_path|wiring_problem|models_dev_problem"
+    r"models_dev_guess|models_dev_facts|detected_layout|dst_path|wiring_problem|models_dev_problem"
 )
 
 

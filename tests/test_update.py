@@ -11,7 +11,8 @@ One scenario, run once per module (real Copier, real git, a real Prompture 1.15.
 * each provider is updated to v2 offline (``MODELS_DEV_OFFLINE=1``, empty caches, a
   models.dev URL that refuses connections), committed, and updated again;
 * models.dev changes its catalogue: an update without a refresh changes nothing and
-  asks models.dev nothing; ``--data refresh_models_dev=true`` brings exactly the change;
+  asks models.dev nothing; ``--data refresh_models_dev=true`` brings exactly the change,
+  to the rate file alone (the one record of the facts);
 * a conflicting hand edit (in a clone) ends as Copier's inline conflict; an update on a
   dirty tree is refused before anything changes.
 
@@ -316,7 +317,9 @@ def test_one_answers_file_per_provider_without_secrets(history):
         text = path.read_text(encoding="utf-8")
         recorded = yaml.safe_load(text)
         assert recorded["provider"] == provider
-        assert recorded["models_dev_facts"]["provider"]["id"] == models_dev_id
+        assert recorded["models_dev_provider"] == models_dev_id
+        assert "models_dev_facts" not in recorded  # the facts are recorded once, in the rate file
+        assert len(text.splitlines()) <= 80, text
         assert recorded["_commit"] == V2
         assert not any(secret in text for secret in SECRETS.values())
         assert "refresh_models_dev" not in recorded
@@ -464,12 +467,9 @@ def test_a_refresh_with_nothing_new_changes_nothing(history):
 def test_refresh_brings_exactly_the_catalogue_change(history):
     assert_ok(history.refresh)
     assert history.requests_with_refresh >= 1
-    # The rendered tests carry the recorded facts too (they price and pick models from them).
-    assert history.refresh_changed == {
-        "prompture/infra/rates/acme.json",
-        ".copier-answers.acme.yml",
-        "tests/test_acme_driver.py",
-    }
+    # The facts live in the rate file alone: the answers file and the rendered tests (which read the
+    # rate file when they run) are unchanged.
+    assert history.refresh_changed == {"prompture/infra/rates/acme.json"}
 
     before = json.loads(history.rates_before_refresh)
     after = json.loads((history.checkout / "prompture/infra/rates/acme.json").read_text(encoding="utf-8"))
@@ -478,11 +478,8 @@ def test_refresh_brings_exactly_the_catalogue_change(history):
     assert before["acme-think-1"]["context_window"] != after["acme-think-1"]["context_window"] == 256000
 
     recorded = history.refresh_answers
+    assert recorded == history.v2_answers["acme"]
     new_facts = facts_module.provider_facts(json.loads(changed_catalogue()), "acme-ai")
-    assert recorded["models_dev_facts"] == new_facts
-    assert {k: v for k, v in recorded.items() if k != "models_dev_facts"} == {
-        k: v for k, v in history.v2_answers["acme"].items() if k != "models_dev_facts"
-    }
     expected = facts_module.rate_file_text(new_facts, recorded["default_model"], 0, 0, recorded["api_style"], "acme")
     assert json.loads(expected) == after
 

@@ -58,6 +58,7 @@ EDITED = (
     REFERENCE,
 )
 # provider_branding.py is left out: Prompture 1.15.1 ships it already failing `ruff format --check`.
+RATES = "prompture/infra/rates/nimbus.json"  # written by the wiring, new
 PY_EDITED = (FAMILY, DRIVERS, SETTINGS, PROVIDER_ENV, KEYS)
 
 BASE_ANSWERS = {
@@ -76,7 +77,8 @@ BASE_ANSWERS = {
     "supports_messages": True,
     "supports_streaming": True,
     "with_example": False,
-    "models_dev_facts": {"provider": {"name": "ignored"}, "models": {"x": {"cost": 1}}},
+    "price_input": 0.5,
+    "price_output": 1.5,
     # The optional L4 places, as the questionnaire's defaults would answer them.
     "provider_env_fields": True,
     "canonical_name": "nimbus",
@@ -126,7 +128,6 @@ def render_standins(root: Path, provider: str, prefix: str) -> None:
             kind="async ", base_module="async_base", base="AsyncDriver", cls=f"Async{prefix}Driver", async_="async "
         )
     )
-    (root / "prompture" / "infra" / "rates" / f"{provider}.json").write_text("{}\n")
 
 
 def prepare(root: Path, **changes) -> str:
@@ -188,6 +189,7 @@ def test_wires_each_step_in_the_files_own_style(pristine, checkout):
         "✓ provider name map: prompture/drivers/__init__.py",
         "✓ API key check: prompture/infra/provider_keys.py",
         "✓ brand: prompture/drivers/provider_branding.py",
+        "✓ rate file: prompture/infra/rates/nimbus.json",
         "– dependencies: not applicable (api_style is openai_compatible: no SDK to depend on)",
         "✓ env template: .env.copy",
         "✓ CLAUDE.md driver list: CLAUDE.md",
@@ -195,10 +197,10 @@ def test_wires_each_step_in_the_files_own_style(pristine, checkout):
         f"✓ issue template provider list: {ISSUE_TEMPLATE}",
         f"✓ add-driver reference table: {REFERENCE}",
         "Rendered: prompture/drivers/nimbus_driver.py, prompture/drivers/async_nimbus_driver.py, "
-        "prompture/infra/rates/nimbus.json, .copier-answers.nimbus.yml",
+        ".copier-answers.nimbus.yml",
         f"Edited: {FAMILY}, prompture/drivers/__init__.py, prompture/infra/settings.py, "
         "prompture/infra/provider_env.py, prompture/infra/provider_keys.py, prompture/drivers/provider_branding.py, "
-        f".env.copy, CLAUDE.md, {README}, {ISSUE_TEMPLATE}, {REFERENCE}",
+        f"prompture/infra/rates/nimbus.json, .env.copy, CLAUDE.md, {README}, {ISSUE_TEMPLATE}, {REFERENCE}",
     ]
 
     assert read(checkout, PLUGINS) == read(pristine, PLUGINS)  # the family is registered already
@@ -300,7 +302,7 @@ def test_user_content_is_kept_byte_for_byte(pristine, checkout):
     answers = prepare(checkout)
     untouched_before = digest(checkout, skip=EDITED)
     assert wire(checkout, answers).returncode == 0
-    assert digest(checkout, skip=EDITED) == untouched_before
+    assert digest(checkout, skip=(*EDITED, RATES)) == untouched_before  # the rate file is new
     for rel in EDITED:
         old, new = read(pristine, rel).splitlines(), read(checkout, rel).splitlines()
         for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
@@ -328,6 +330,7 @@ def test_second_run_changes_no_byte(checkout):
         "= provider name map: already there",
         "= API key check: already there",
         "= brand: already there",
+        "= rate file: already there",
         "– dependencies: not applicable (api_style is openai_compatible: no SDK to depend on)",
         "= env template: already there",
         "= CLAUDE.md driver list: already there",
@@ -335,7 +338,7 @@ def test_second_run_changes_no_byte(checkout):
         "= issue template provider list: already there",
         "= add-driver reference table: already there",
         "Rendered: prompture/drivers/nimbus_driver.py, prompture/drivers/async_nimbus_driver.py, "
-        "prompture/infra/rates/nimbus.json, .copier-answers.nimbus.yml",
+        ".copier-answers.nimbus.yml",
         "Edited: nothing (every edit was already there)",
     ]
 

@@ -30,6 +30,10 @@ WIRING_KEYS = (
     "sdk_min_version",
     "lazy_import",
     "models_dev_provider",
+    "models_dev_facts",
+    "price_input",
+    "price_output",
+    "refresh_models_dev",
     "provider_env_fields",
     "canonical_name",
     "key_check_url",
@@ -49,6 +53,10 @@ def wiring_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
         data["api_key_env"] = None
     if data.get("api_style") != "custom_sdk":
         data.update(sdk_package=None, sdk_min_version=None, lazy_import=None)
+    for price in ("price_input", "price_output"):  # not answered yet when the questionnaire dry-runs
+        if data.get("models_dev_provider") or not isinstance(data.get(price), (int, float)):
+            data[price] = None
+    data["refresh_models_dev"] = data.get("refresh_models_dev") is True
     return data
 
 

@@ -3,6 +3,7 @@ wrong and what to do. The checks of an answer alone are in ``validators.py``."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,22 @@ from .replay import is_replayed_questionnaire
 def is_own_provider(checkout: Path, provider: str) -> bool:
     """True when this template already added ``provider`` here (a re-run or an update)."""
     return (checkout / answers_file_for(provider)).is_file()
+
+
+def replays_answers(context: Mapping[str, Any]) -> bool:
+    """True when Copier replays an answers file (``update``, ``recopy``): its answers are in the render
+    context before their questions come, e.g. ``class_prefix`` (asked after every models.dev question),
+    unless given with ``--data``. On a copy they are not: Copier reads no answers file then."""
+    given = context["_copier_conf"]["data"] or {}
+    return "class_prefix" in context and "class_prefix" not in given
+
+
+def reads_models_dev(replayed: bool, destination: object, recorded_layout: object, refresh: object = False) -> bool:
+    """Whether the questionnaire reads models.dev: on a copy, and in an update's checkout when asked to
+    refresh (``replayed``: :func:`replays_answers`). Copier's scratch renders of an update never do."""
+    if is_replayed_questionnaire(destination, recorded_layout):
+        return False
+    return refresh is True or not replayed
 
 
 def provider_problem(provider: str, checkout: Path, recorded_layout: str = "") -> str:
@@ -171,7 +188,8 @@ def _dry_run_problem(checkout: Path, data: dict[str, Any]) -> str:
         return ""
     if not wires_every_step(layout):
         return ""
-    key = (str(checkout), tuple(sorted(data.items(), key=lambda item: item[0])), _stamp(checkout, layout))
+    answers = json.dumps(data, sort_keys=True, default=str)  # the models.dev facts are a dict
+    key = (str(checkout), answers, _stamp(checkout, layout))
     if key in _dry_runs:
         return _dry_runs[key]
     try:

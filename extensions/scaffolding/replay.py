@@ -75,32 +75,3 @@ def _known_to_git(root: Path, relpath: str) -> bool:
         if result.returncode == 0:
             return True
     return False
-
-
-# ── Recorded models.dev facts ─────────────────────────────────────────────────
-# Renders read models.dev only through the recorded `models_dev_facts` answer, so an
-# update replays the catalogue of the first copy. These decide when that record stands.
-
-
-def recorded_facts_provider(facts: object) -> str:
-    """The models.dev provider id ``facts`` were recorded for ("" for no provider or no facts)."""
-    provider = facts.get("provider") if isinstance(facts, dict) else None
-    value = provider.get("id") if isinstance(provider, dict) else None
-    return value if isinstance(value, str) else ""
-
-
-def recorded_facts_stand(facts: object, provider_id: str, refresh: object = False) -> bool:
-    """True when recorded ``facts`` answer for ``provider_id`` and no refresh was asked."""
-    return not refresh and isinstance(facts, dict) and recorded_facts_provider(facts) == (provider_id or "")
-
-
-def recorded_facts_problem(facts: object, provider_id: str) -> str:
-    """Why recorded ``facts`` cannot stand for ``provider_id`` ("" when they can).
-
-    A problem makes Copier drop the recorded answer and compute the default again, e.g.
-    after ``copier update --data models_dev_provider=other``.
-    """
-    if not isinstance(facts, dict) or recorded_facts_stand(facts, provider_id):
-        return ""
-    recorded = recorded_facts_provider(facts) or "no provider"
-    return f"models_dev_facts were recorded for {recorded}, not {provider_id or 'no provider'}: fetched again."

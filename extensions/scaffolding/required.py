@@ -40,7 +40,7 @@ def lacks_default(key: str, answers: Mapping[str, Any]) -> bool:
     if key == "default_model":
         return not facts.get("models")
     if key in ("price_input", "price_output"):
-        return not facts
+        return not answers.get("models_dev_provider")
     raise ValueError(f"no rule for a missing default of {key!r}")
 
 

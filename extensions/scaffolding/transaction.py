@@ -1,6 +1,7 @@
 """Apply a set of file edits all-or-nothing.
 
-Edits are staged in memory (:meth:`Transaction.text` / :meth:`Transaction.stage`),
+Edits are staged in memory (:meth:`Transaction.text` / :meth:`Transaction.stage`; a file
+the checkout does not have yet with :meth:`Transaction.create`),
 checked (:meth:`Transaction.check`: Python must parse, TOML must load), and only then
 written by :meth:`Transaction.commit`: each file through a temporary file and
 ``os.replace``, after making sure no file changed on disk since it was read. If a write
@@ -11,6 +12,7 @@ checkout is left exactly as it was.
 from __future__ import annotations
 
 import ast
+import contextlib
 import os
 import time
 from dataclasses import dataclass
@@ -39,6 +41,7 @@ class _File:
     newline: str  # "\r\n" when the file uses CRLF line ends, else "\n"
     text: str  # current staged text, with "\n" line ends
     bom: str = ""  # a UTF-8 byte order mark the file starts with (kept, but not part of ``text``)
+    new: bool = False  # not in the checkout: created by the commit (its folders too)
 
 
 class Transaction:
@@ -72,6 +75,18 @@ class Transaction:
         """The file's text as staged so far (its content on disk if nothing is staged yet)."""
         return self._file(rel).text
 
+    def exists(self, rel: str) -> bool:
+        """Whether the file is in the checkout (or staged to be created)."""
+        if rel in self._files:
+            return not self._files[rel].new or self._files[rel].text != ""
+        return (self.root / rel).is_file()
+
+    def create(self, rel: str, text: str) -> bool:
+        """Stage a file the checkout may not have yet; True if that changes what was staged."""
+        if rel not in self._files and not (self.root / rel).exists():
+            self._files[rel] = _File(self.root / rel, b"", "\n", "", new=True)
+        return self.stage(rel, text)
+
     def stage(self, rel: str, text: str) -> bool:
         """Stage new text for the file; True if that differs from what was staged before."""
         file = self._file(rel)
@@ -84,7 +99,11 @@ class Transaction:
 
     def changed_files(self) -> list[str]:
         """Relative paths whose staged bytes differ from the originals, in first-read order."""
-        return [rel for rel, file in self._files.items() if self._new_bytes(file) != file.original]
+        return [
+            rel
+            for rel, file in self._files.items()
+            if (file.text != "" if file.new else self._new_bytes(file) != file.original)
+        ]
 
     def diff(self, context_lines: int = 3) -> str:
         """A unified diff (``git apply``-able) of every changed file against its original."""
@@ -95,7 +114,8 @@ class Transaction:
             file = self._files[rel]
             old = (file.original.decode("utf-8")[len(file.bom) :]).replace("\r\n", "\n")
             new = file.text.splitlines(keepends=True)
-            lines = difflib.unified_diff(old.splitlines(keepends=True), new, f"a/{rel}", f"b/{rel}", n=context_lines)
+            before = "/dev/null" if file.new else f"a/{rel}"
+            lines = difflib.unified_diff(old.splitlines(keepends=True), new, before, f"b/{rel}", n=context_lines)
             # difflib leaves a last line without its newline as it is; patch formats mark it.
             chunks.extend(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
         return "".join(chunks)
@@ -130,25 +150,35 @@ class Transaction:
                 on_disk = file.path.read_bytes()
             except OSError:
                 on_disk = None
-            if on_disk != file.original:
+            if on_disk != (None if file.new else file.original):
                 raise TransactionError(
                     f"{rel}: changed while wiring (it differs from what was read a moment ago); nothing was "
                     "written. Let the other program finish, then run again."
                 )
         replaced: list[str] = []
+        made_folders: list[Path] = []
         fail_at = _fail_write_for_tests()
         try:
             for index, rel in enumerate(changed, 1):
-                _replace(self._files[rel].path, self._new_bytes(self._files[rel]), fail=index == fail_at)
+                file = self._files[rel]
+                if file.new:
+                    made_folders += _make_folders(file.path.parent)
+                _replace(file.path, self._new_bytes(file), fail=index == fail_at)
                 replaced.append(rel)
         except OSError as error:
             failed = rel
             not_restored = []
             for done in reversed(replaced):
                 try:
-                    _replace(self._files[done].path, self._files[done].original)
+                    if self._files[done].new:
+                        self._files[done].path.unlink()
+                    else:
+                        _replace(self._files[done].path, self._files[done].original)
                 except OSError:
                     not_restored.append(done)
+            for folder in reversed(made_folders):
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
             if not_restored:
                 raise TransactionError(
                     f"{failed}: could not be written ({_reason(error)}), and restoring "
@@ -159,6 +189,17 @@ class Transaction:
                 "restored, nothing was changed. Make it writable and run again."
             ) from error
         return replaced
+
+
+def _make_folders(folder: Path) -> list[Path]:
+    """Create ``folder`` and its missing parents; return those created, outermost first."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        path.mkdir()
+    return list(reversed(missing))
 
 
 def _reason(error: OSError) -> str:

@@ -17,6 +17,7 @@ from ..extra_answers import (
     canonical_name_problem,
     key_check_url_problem,
 )
+from ..facts import facts_problem
 from ..names import API_STYLES, AUTHS, has_api_key
 from ..validators import (
     CLASS_PREFIX,
@@ -59,6 +60,12 @@ class Answers:
     brand: bool | None = None
     brand_domain: str | None = None
     brand_color: str | None = None
+    # The prices answered for a provider models.dev does not list (its rate file's cost block).
+    price_input: float | None = None
+    price_output: float | None = None
+    refresh_models_dev: bool = False  # never recorded: this run was asked to read models.dev again
+    # Never recorded: the facts this run's questionnaire read (None: it read none, the rate file step reads them).
+    models_dev_facts: dict[str, Any] | None = None
 
     @property
     def upper(self) -> str:
@@ -151,6 +158,18 @@ class Answers:
             lazy = data.get("lazy_import", True)
             if not isinstance(lazy, bool):
                 problems.append(f"lazy_import must be true or false, not {lazy!r}")
+        prices = {}
+        for key in ("price_input", "price_output"):
+            value = data.get(key)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                problems.append(f"{key} must be a number (USD per 1M tokens), not {value!r}")
+            elif value is not None:
+                prices[key] = float(value)
+        refresh = data.get("refresh_models_dev") or False
+        facts = data.get("models_dev_facts")
+        facts = facts if isinstance(facts, dict) and facts and not facts_problem(facts) else None
+        if not isinstance(refresh, bool):
+            problems.append(f"refresh_models_dev must be true or false, not {refresh!r}")
         extras = _extra_answers(data, problems)
         if problems:
             raise WiringError(f"{source}: " + "; ".join(problems) + ". Fix the answers and run again.")
@@ -169,6 +188,9 @@ class Answers:
             lazy_import=lazy,
             models_dev_provider=models_dev_id,
             prompture_layout=layout,
+            refresh_models_dev=refresh,
+            models_dev_facts=facts,
+            **prices,
             **extras,
         )
 
@@ -210,7 +232,6 @@ def load_answers(path: Path | str) -> Answers:
 
     path = Path(path)
     try:
-        # libyaml's safe loader where PyYAML has it: the answers file records models.dev facts.
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
     except OSError as error:

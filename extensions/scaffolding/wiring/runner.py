@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from ..catalogue_facts import read_handoff
 from ..edits import AnchorNotFound, UnpackedLiteral, WiringError
 from ..layouts import Layout, LayoutError, detect_layout
 from ..names import example_path, tests_path
@@ -48,7 +50,7 @@ STEPS: dict[str, Callable[[Context], StepResult]] = {
     "discovery": step_discovery,  # L1, L2
     "list_models_kwargs": step_list_models_kwargs,  # L2
     "model_rates": step_model_rates,  # L1, L2
-    "rate_file": step_rate_file,  # L1 (none)
+    "rate_file": step_rate_file,  # every layout (L1: none)
     "pyproject": step_pyproject,
     "env": step_env,
     "claude_md": step_claude_md,
@@ -122,16 +124,30 @@ def run_step(step: str, ctx: Context) -> StepResult:
 
 
 def main(argv: list[str], root: Path | None = None) -> int:
-    """``wire_checkout.py <answers file>``, run in the checkout. Exit 0 when wired, 1 when nothing changed."""
+    """``wire_checkout.py [--refresh-models-dev=true|false] [--models-dev-facts=FILE] <answers file>``, run in
+    the checkout. Exit 0 when wired, 1 when nothing changed.
+
+    The two options carry what the answers file never records: Copier's ``refresh_models_dev`` (the rate
+    file is written again from models.dev), and the facts the questionnaire read (``catalogue_facts``'s
+    handoff file, deleted once read), so the rate file is written from those without reading models.dev again.
+    """
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="backslashreplace")
         sys.stderr.reconfigure(errors="backslashreplace")
-    if len(argv) != 1:
-        print("usage: wire_checkout.py <copier answers file>", file=sys.stderr)
+    options = {name: value for name, _, value in (arg[2:].partition("=") for arg in argv if arg.startswith("--"))}
+    files = [arg for arg in argv if not arg.startswith("--")]
+    facts = read_handoff(options.pop("models-dev-facts", ""))
+    refresh = options.pop("refresh-models-dev", "false").lower()
+    if len(files) != 1 or options or refresh not in ("true", "false"):
+        print(
+            "usage: wire_checkout.py [--refresh-models-dev=true|false] [--models-dev-facts=FILE] <copier answers file>",
+            file=sys.stderr,
+        )
         return 2
     root = Path.cwd() if root is None else root
     try:
-        answers = load_answers(root / argv[0])
+        answers = load_answers(root / files[0])
+        answers = dataclasses.replace(answers, refresh_models_dev=refresh == "true", models_dev_facts=facts)
         layout = detect_layout(root)
         results = wire(root, answers)
     except (WiringError, LayoutError) as error:
@@ -141,16 +157,16 @@ def main(argv: list[str], root: Path | None = None) -> int:
     print(f"Prompture layout: {layout.label}")
     for result in results:
         print(result.line())
-    print(f"Rendered: {', '.join(rendered_files(root, layout, answers, argv[0]))}")
+    print(f"Rendered: {', '.join(rendered_files(root, layout, answers, files[0]))}")
     edited = list(dict.fromkeys(result.file for result in results if result.status == "changed"))
     print(f"Edited: {', '.join(edited)}" if edited else "Edited: nothing (every edit was already there)")
     return 0
 
 
 def rendered_files(root: Path, layout: Layout, a: Answers, answers_file: str) -> list[str]:
-    """The files Copier renders for this provider that exist in the checkout."""
+    """The files Copier renders for this provider that exist in the checkout (the rate file is the wiring's)."""
     candidates = [
-        *(layout.rendered_path(kind, a.provider) for kind in layout.rendered),
+        *(layout.rendered_path(kind, a.provider) for kind in layout.rendered if kind != "rates"),
         example_path(a.provider),
         tests_path(a.provider),
         answers_file,
