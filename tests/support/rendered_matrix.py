@@ -5,8 +5,9 @@ For each variant (an ``api_style`` x ``auth``, x ``lazy_import`` for custom_sdk)
 
 * ``ruff check`` and ``ruff format --check`` (the checkout's own configuration)
   pass on every Python file the copy created;
-* the rendered ``tests/test_acme_driver.py`` passes under the checkout's own
-  pytest configuration, run by the release's own dependencies, offline (proxies
+* the rendered ``tests/test_acme_driver.py`` (at most ``MAX_TEST_LINES`` lines) and the
+  fake server it imports, ``tests/fake_provider_server.py`` (the same for every answer), pass
+  under the checkout's own pytest configuration, run by the release's own dependencies, offline (proxies
   point nowhere; only 127.0.0.1 is reachable), without an API key and without a
   models.dev cache (it brings the recorded facts); its tests are grouped in
   ``Test*`` classes and resolve drivers with ``get_driver_for_model``;
@@ -41,6 +42,9 @@ from .prompture_runtime import checkout_env, runtime_python, seed_models_dev_cac
 from .sdists import extract_checkout
 
 L4_PIN = layouts.L4.pin  # 1.15.1
+MAX_TEST_LINES = 400  # issue 17: a rendered test file a maintainer reads through (tests/test_rendered_test_size.py)
+SHARED_SERVER = "tests/fake_provider_server.py"
+SHARED_SERVER_SOURCE = TEMPLATE_DIR / "template" / "tests" / "{% if with_tests %}fake_provider_server.py{% endif %}"
 STYLES = ("openai_compatible", "anthropic_compatible", "http", "custom_sdk")
 AUTHS = ("api_key", "endpoint", "api_key_and_endpoint")
 SDK = ["sdk_package=openai"]  # the real SDK from PyPI: the rendered tests run it against their fake provider
@@ -258,13 +262,17 @@ def assert_variant_holds(result: SimpleNamespace) -> None:
     assert len(harness) == 2, result.outcomes
     rendered = {test.split("::")[1].split("[")[0] for test in result.outcomes if test.startswith("test_acme_driver::")}
     if not result.answers.get("with_tests", True):
-        assert "tests/test_acme_driver.py" not in result.created
+        assert "tests/test_acme_driver.py" not in result.created and SHARED_SERVER not in result.created
         assert not rendered
         return
     assert "tests/test_acme_driver.py" in result.created
     assert len(rendered) > 10, rendered
+    # The fake server is the template's file as it is: no answer in it, so every provider renders the same.
+    assert (result.checkout / SHARED_SERVER).read_bytes() == SHARED_SERVER_SOURCE.read_bytes()
     # Through Prompture's public API, with the recorded models (tests/fixtures/models-dev.json's acme-ai).
     source = (result.checkout / "tests" / "test_acme_driver.py").read_text(encoding="utf-8")
+    assert len(source.splitlines()) <= MAX_TEST_LINES, len(source.splitlines())
+    assert "import fake_provider_server as fake\n" in source
     for used in ("get_driver_for_model(model_id(", "Conversation(model_name=model_id(", 'CHAT_MODEL = "acme-chat-1"'):
         assert used in source, used
     assert "\ndef test_" not in source and "\nclass Test" in source  # grouped in documented Test* classes
