@@ -52,6 +52,8 @@ LISTS = (
     ".claude/skills/add-driver/references/driver-template.md",
 )
 EDITED = (EXTRAS_FAMILY, DRIVERS, SETTINGS, PROVIDER_ENV, BRANDS, "pyproject.toml", ".env.copy", "CLAUDE.md", *LISTS)
+RATES = "prompture/infra/rates/acme.json"  # the one file the wiring creates (its rate-file step)
+WRITES = (*EDITED[:5], RATES, *EDITED[5:])  # every file the wiring writes, in its order
 OPENAI_STYLE = {"provider": "acme", "models_dev_provider": "acme-ai"}
 SDK_STYLE = {
     **OPENAI_STYLE,
@@ -353,7 +355,7 @@ def test_a_read_only_file_the_answers_do_not_edit_is_no_obstacle(pristine, templ
 
 
 @pytest.mark.hostile("target checkout", "rolled back")
-@pytest.mark.parametrize("n", range(1, len(EDITED) + 1), ids=lambda n: f"write-{n}-of-{len(EDITED)}")
+@pytest.mark.parametrize("n", range(1, len(WRITES) + 1), ids=lambda n: f"write-{n}-of-{len(WRITES)}")
 def test_a_write_failing_midway_leaves_every_edited_file_as_it_was(
     pristine, template, models_dev, tmp_path, reference, n
 ):
@@ -361,13 +363,14 @@ def test_a_write_failing_midway_leaves_every_edited_file_as_it_was(
     before = file_digests(checkout)
     result = run(template, checkout, tmp_path, models_dev, SDK_STYLE, **{TEST_FAIL_WRITE: str(n)})
     assert result.returncode != 0
-    failed = EDITED[n - 1]
+    failed = WRITES[n - 1]
     assert f"{failed}: could not be written (input/output error (simulated by {TEST_FAIL_WRITE}))" in result.stderr
     assert "the files written before it were restored, nothing was changed" in result.stderr
     after = file_digests(checkout)
     assert {rel: after.get(rel) for rel in EDITED} == {rel: before[rel] for rel in EDITED}
-    # Only Copier's new files remain (no half-written or temporary file), as a successful copy adds them.
-    assert tree_changes(before, after) == {**NOTHING, "added": reference["sdk"]["added"]}
+    # Only Copier's new files remain (no half-written or temporary file, no rate file), as a copy renders them.
+    rendered = [rel for rel in reference["sdk"]["added"] if rel != RATES]
+    assert tree_changes(before, after) == {**NOTHING, "added": rendered}
 
 
 @pytest.mark.hostile("target checkout", "rolled back")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import json
 import shutil
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from scaffolding.edits import WiringError
+from scaffolding.facts import provider_facts
 from scaffolding.layouts import LAYOUTS, PROVIDER_LISTS, LayoutError, detect_layout, layout_named
 from scaffolding.transaction import Transaction
 from scaffolding.wiring import STEPS, Answers, Context, wire
@@ -73,8 +75,13 @@ def render_standins(root: Path, name: str, provider: str = "acme", prefix: str =
         (root / layout.rendered_path(kind, provider)).write_text(textwrap.dedent(source))
 
 
+#: The facts a copy's questionnaire hands the wiring (its rate-file step writes them), from the fixture.
+FACTS = provider_facts(json.loads((Path(__file__).parent / "fixtures" / "models-dev.json").read_text()), "acme-ai")
+
+
 def answers(**changes) -> Answers:
-    return Answers.from_mapping({k: v for k, v in {**BASE, **changes}.items() if v is not None})
+    data = {"models_dev_facts": FACTS, **BASE, **changes}
+    return Answers.from_mapping({k: v for k, v in data.items() if v is not None})
 
 
 IN_PLACE = (".env.copy", "CLAUDE.md", "README.md")  # a name is appended to a list line there
@@ -106,7 +113,7 @@ def test_each_layout_names_steps_that_exist_and_files_its_pin_has(pristine, name
         if step in layout.files and (step not in PROVIDER_LISTS or name == "L4"):
             assert (pristine[name] / layout.files[step]).is_file(), (name, step)
     facts = layout.template_facts()
-    assert facts["name"] == name and facts["renders"] == sorted(layout.rendered)
+    assert facts["name"] == name and facts["rate_file"] == layout.rendered.get("rates")
     for marker in layout.all_markers():  # the helpers the rendered driver uses are there at the pin
         assert marker.problem(pristine[name]) == "", marker
 
