@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -15,11 +16,19 @@ from .sdists import CACHE_DIR, require_e2e_mark
 
 def runtime_python(version: str, *packages: str) -> Path:
     """Return a Python that has Prompture ``version``'s dependencies (a cached venv, built once),
-    plus the PyPI ``packages`` given (e.g. "openai", a real SDK: then a venv of its own)."""
+    plus the PyPI ``packages`` given (e.g. "openai", a real SDK).
+
+    With ``packages``, the venv of the release's dependencies is that Python when it already
+    has them all (Prompture's early releases depend on the SDKs); else a venv of its own is
+    layered on it, holding only the ``packages`` and what they add.
+    """
     require_e2e_mark(f"the Prompture {version} runtime")
     name = f"prompture-{version}-py{sys.version_info.major}{sys.version_info.minor}"
-    requirements = [f"prompture[toon]=={version}", "pytest", "pytest-asyncio", *sorted(packages)]
-    return _venv_python("-".join([name, *sorted(packages)]), requirements)
+    base = _venv_python(name, [f"prompture[toon]=={version}", "pytest", "pytest-asyncio"])
+    wanted = sorted(packages)
+    if not wanted or _has_distributions(base, tuple(wanted)):
+        return base
+    return _venv_python("-".join([name, *wanted]), wanted, base=base)
 
 
 def tools_python(*packages: str) -> Path:
@@ -29,8 +38,13 @@ def tools_python(*packages: str) -> Path:
     return _venv_python("-".join([name, *sorted(packages)]), sorted(packages))
 
 
-def _venv_python(name: str, requirements: list[str]) -> Path:
+def _venv_python(name: str, requirements: list[str], base: Path | None = None) -> Path:
     """The Python of the cached venv ``name`` with ``requirements`` installed, built on first use.
+
+    ``base``: the Python of another such venv whose packages this one sees too (a ``.pth``
+    file lists its site-packages after this venv's own), so pip installs only what is new.
+    Nothing is byte-compiled at install time: the tests import a small part of what they
+    install, and Python compiles that on import (into the session's shared bytecode folder).
 
     Safe to call from several threads and processes at once. The venv is made by a
     ``python -m venv`` child, never in this process: a venv copies the interpreter
@@ -46,10 +60,27 @@ def _venv_python(name: str, requirements: list[str]) -> Path:
     with exclusive(folder.with_name(folder.name + ".lock")):
         if not ready.exists():
             subprocess.run([sys.executable, "-m", "venv", "--clear", str(folder)], check=True)
-            install = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+            if base is not None:
+                (_site_packages(python) / "_layered_on.pth").write_text(f"{_site_packages(base)}\n")
+            install = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile"]
             subprocess.run([*install, *requirements], check=True)
             ready.touch()
     return python
+
+
+def _site_packages(python: Path) -> Path:
+    found = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return Path(found.stdout.strip())
+
+
+@functools.cache
+def _has_distributions(python: Path, names: tuple[str, ...]) -> bool:
+    """True when every distribution in ``names`` is installed for ``python``."""
+    code = "import importlib.metadata as m, sys; [m.version(name) for name in sys.argv[1:]]"
+    return subprocess.run([str(python), "-c", code, *names], capture_output=True).returncode == 0
 
 
 def seed_models_dev_cache(home: Path, catalogue: Path) -> None:
