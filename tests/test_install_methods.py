@@ -28,7 +28,7 @@ from scaffolding.layouts import L4
 from support.copier_cli import TEMPLATE_DIR, copier_env
 from support.models_dev_server import ModelsDevServer
 from support.scaffold import MODELS_DEV_ID, PROVIDER
-from support.sdists import CACHE_DIR, extract_checkout
+from support.sdists import PIP_CACHE_DIR, UV_CACHE_DIR, extract_checkout
 
 PAGE = TEMPLATE_DIR / "docs" / "copier.md"
 SECTION = "## Install and run"
@@ -117,8 +117,8 @@ def method_env(tmp: Path, server: ModelsDevServer, host: Path) -> dict[str, str]
     env.update(
         PATH=os.pathsep.join([str(host / "bin"), str(tmp / "pipx-bin"), env.get("PATH", "")]),
         NO_PROXY=",".join(filter(None, ["127.0.0.1", "localhost", env.get("NO_PROXY", "")])),
-        PIP_CACHE_DIR=str(CACHE_DIR / "pip-cache"),
-        UV_CACHE_DIR=str(CACHE_DIR / "uv-cache"),
+        PIP_CACHE_DIR=str(PIP_CACHE_DIR),
+        UV_CACHE_DIR=str(UV_CACHE_DIR),
         UV_TOOL_DIR=str(tmp / "uv-tools"),
         UV_TOOL_BIN_DIR=str(tmp / "uv-bin"),
         UV_PYTHON=str(host / "bin" / "python"),
@@ -178,7 +178,7 @@ def test_install_method_copies_and_wires_a_driver(method, tmp_path, template_rep
     # The wiring task ran with the Python of the environment this method made (`_copier_python`), not another.
     task_python = re.search(r"Running task 1 of 1: \['([^']+)'", result.stderr)
     assert task_python, output
-    expected_home = {"uvx": CACHE_DIR / "uv-cache", "pipx": tmp_path / "pipx-home", "pip": work / ".venv"}[method]
+    expected_home = {"uvx": UV_CACHE_DIR, "pipx": tmp_path / "pipx-home", "pip": work / ".venv"}[method]
     assert Path(task_python[1]).is_relative_to(expected_home), f"{task_python[1]} is not under {expected_home}"
     assert f"Prompture layout: {L4.label}" in result.stdout, output
     wiring = [line for line in result.stdout.splitlines() if line[:2] in ("✓ ", "= ", "– ", "✗ ")]

@@ -24,7 +24,7 @@ import pytest
 from support.models_dev_server import ModelsDevServer
 from support.prompture_runtime import seed_models_dev_cache
 from support.scaffold import catalogue_with_stepfun
-from support.sdists import CACHE_DIR
+from support.sdists import PIP_CACHE_DIR
 from support.template_repo import GIT_IDENTITY, snapshot_template
 
 pytestmark = [
@@ -56,7 +56,7 @@ def person_env(tmp: Path, server: ModelsDevServer) -> dict[str, str]:
     seed_models_dev_cache(home, catalogue)
     env.update(
         HOME=str(home),
-        PIP_CACHE_DIR=str(CACHE_DIR / "pip-cache"),  # shared with the other tests; HOME is new
+        PIP_CACHE_DIR=str(PIP_CACHE_DIR),  # the machine's own; HOME is new
         MODELS_DEV_URL=server.url,
         MODELS_DEV_CACHE_DIR=str(tmp / "models-dev-cache"),
         NO_PROXY="127.0.0.1,localhost",

@@ -17,6 +17,12 @@ from .cache_lock import exclusive
 
 CACHE_DIR = Path(os.environ.get("PTD_CACHE_DIR", Path.home() / ".cache" / "prompture-driver-template"))
 
+# pip's and uv's own download caches, the ones a person's machine already has (not under CACHE_DIR, which
+# holds what this suite builds): tests that give a tool a new HOME point it back at these.
+_XDG_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+PIP_CACHE_DIR = Path(os.environ.get("PIP_CACHE_DIR") or _XDG_CACHE / "pip")
+UV_CACHE_DIR = Path(os.environ.get("UV_CACHE_DIR") or _XDG_CACHE / "uv")
+
 
 # Set by conftest for each test: whether it is marked ``e2e``. The quick loop
 # (``-m "not e2e"``) must need no sdist or runtime, so an unmarked test that asks
