@@ -13,11 +13,12 @@ import importlib
 import importlib.util
 import sys
 from pathlib import Path
-from types import ModuleType
+from types import CodeType, ModuleType
+from typing import Any
 
 import platformdirs
 from copier.errors import UserMessageError
-from jinja2 import Environment, FileSystemBytecodeCache, pass_context
+from jinja2 import Environment, FileSystemBytecodeCache, Template, pass_context
 from jinja2.ext import Extension
 
 _PACKAGE_DIR = Path(__file__).resolve().parent / "scaffolding"
@@ -26,18 +27,31 @@ _PACKAGE_DIR = Path(__file__).resolve().parent / "scaffolding"
 def _scaffolding(module: str) -> ModuleType:
     """Import ``scaffolding.<module>`` from the package beside this file.
 
-    ``copier update`` loads two versions of this template in one process (it
-    replays the old one), so each copy gets its own package name instead of
-    sharing whichever ``scaffolding`` was imported first.
+    ``copier update`` loads the template three times in one process, each from its own
+    clone (it replays the old version and renders the new one twice), and the old version
+    may differ. So the package's name is a digest of its sources: clones of the same
+    sources share one import, and another version gets its own.
     """
-    package = "scaffolding_" + hashlib.sha256(str(_PACKAGE_DIR).encode()).hexdigest()[:12]
-    if package not in sys.modules:
+    package = _package_name()
+    loaded = sys.modules.get(package)
+    if loaded is None:
         spec = importlib.util.spec_from_file_location(
             package, _PACKAGE_DIR / "__init__.py", submodule_search_locations=[str(_PACKAGE_DIR)]
         )
-        sys.modules[package] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[package])
+        loaded = sys.modules[package] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(loaded)
+    else:
+        # The clone it was first imported from may be gone; the same sources are here.
+        loaded.__path__ = [str(_PACKAGE_DIR)]
     return importlib.import_module(f"{package}.{module}")
+
+
+@functools.lru_cache(maxsize=1)
+def _package_name() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(_PACKAGE_DIR.rglob("*.py")):
+        digest.update(path.relative_to(_PACKAGE_DIR).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return "scaffolding_" + digest.hexdigest()[:16]
 
 
 class CompiledTemplates(FileSystemBytecodeCache):
@@ -58,9 +72,8 @@ class CompiledTemplates(FileSystemBytecodeCache):
 
     @functools.cached_property
     def _syntax(self) -> str:
-        """The options, read at first use: extensions are created before the environment lists them."""
-        options = [getattr(self._environment, option) for option in _SYNTAX_OPTIONS]
-        return repr([*options, sorted(self._environment.extensions)])
+        # Read at first use: extensions are created before the environment lists them.
+        return _syntax_of(self._environment)
 
     @classmethod
     def in_user_cache(cls, environment: Environment) -> CompiledTemplates | None:
@@ -70,6 +83,39 @@ class CompiledTemplates(FileSystemBytecodeCache):
         except OSError:
             return None  # no writable cache: Jinja compiles each time, as without one
         return cls(str(folder), environment)
+
+
+#: Compiled copier.yml strings, by (the environment's syntax, source): one copy or update compiles each once.
+_COMPILED_STRINGS: dict[tuple[str, str], CodeType] = {}
+
+
+def _compile_each_string_once(environment: Environment) -> None:
+    """Make ``environment.from_string`` reuse the code compiled for the same string.
+
+    Copier renders each question's default, ``when``, help and validator through
+    ``from_string`` every time it asks or replays the question, and an update renders the
+    template three times: without this, compiling the same hundred strings again and
+    again is most of what the questionnaire costs.
+    """
+    syntax = functools.cache(lambda: _syntax_of(environment))
+
+    def from_string(source: Any, globals: Any = None, template_class: Any = None) -> Template:
+        cls = template_class or environment.template_class
+        if not isinstance(source, str):
+            return cls.from_code(environment, environment.compile(source), environment.make_globals(globals), None)
+        key = (syntax(), source)
+        code = _COMPILED_STRINGS.get(key)
+        if code is None:
+            code = _COMPILED_STRINGS[key] = environment.compile(source)
+        return cls.from_code(environment, code, environment.make_globals(globals), None)
+
+    environment.from_string = from_string  # type: ignore[method-assign]
+
+
+def _syntax_of(environment: Environment) -> str:
+    """What, besides the source, decides the code a template compiles to."""
+    options = [getattr(environment, option) for option in _SYNTAX_OPTIONS]
+    return repr([*options, sorted(environment.extensions)])
 
 
 #: The environment's options that change what a template compiles to (copier.yml's `_envops`).
@@ -211,6 +257,7 @@ class CheckoutExtension(Extension):
         environment.filters.update(layout_facts=self._layout_facts, sort_imports=self._sort_imports)
         if environment.bytecode_cache is None:
             environment.bytecode_cache = CompiledTemplates.in_user_cache(environment)
+        _compile_each_string_once(environment)
 
     @staticmethod
     def _detected_layout(checkout: object) -> str:
