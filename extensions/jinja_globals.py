@@ -95,7 +95,8 @@ def _compile_each_string_once(environment: Environment) -> None:
     Copier renders each question's default, ``when``, help and validator through
     ``from_string`` every time it asks or replays the question, and an update renders the
     template three times: without this, compiling the same hundred strings again and
-    again is most of what the questionnaire costs.
+    again is most of what the questionnaire costs. The code is kept for the process and,
+    like the template files' (``CompiledTemplates``), in the user's cache.
     """
     syntax = functools.cache(lambda: _syntax_of(environment))
 
@@ -106,10 +107,22 @@ def _compile_each_string_once(environment: Environment) -> None:
         key = (syntax(), source)
         code = _COMPILED_STRINGS.get(key)
         if code is None:
-            code = _COMPILED_STRINGS[key] = environment.compile(source)
+            code = _COMPILED_STRINGS[key] = _string_code(environment, source)
         return cls.from_code(environment, code, environment.make_globals(globals), None)
 
     environment.from_string = from_string  # type: ignore[method-assign]
+
+
+def _string_code(environment: Environment, source: str) -> CodeType:
+    cache = environment.bytecode_cache
+    if cache is None:
+        return environment.compile(source)
+    name = "string " + hashlib.sha256(source.encode()).hexdigest()
+    bucket = cache.get_bucket(environment, name, None, source)
+    if bucket.code is None:
+        bucket.code = environment.compile(source)
+        cache.set_bucket(bucket)
+    return bucket.code
 
 
 def _syntax_of(environment: Environment) -> str:
@@ -253,6 +266,7 @@ class CheckoutExtension(Extension):
         environment.globals["wiring_problem"] = self._wiring_problem
         environment.globals["wires"] = self._wires
         environment.globals["wiring_preview"] = self._wiring_preview
+        environment.globals["is_update_replay"] = _scaffolding("replay").is_update_replay
         # The recorded layout, for the templates: `prompture_layout | layout_facts`, and file names.
         environment.filters.update(layout_facts=self._layout_facts, sort_imports=self._sort_imports)
         if environment.bytecode_cache is None:

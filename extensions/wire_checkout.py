@@ -6,9 +6,10 @@
 Prints one line per step and exits 0, or explains what is missing and exits 1 with
 nothing changed. The work is in ``scaffolding/wiring/``; this stays small.
 
-During ``copier update`` Copier also runs this task in its scratch renders of the old
-and new template versions (temporary folders that are not Prompture checkouts); there
-it does nothing and exits 0 (see ``scaffolding/replay.py``). The operation comes from
+During ``copier update`` Copier also renders the old and new template versions into
+scratch folders (temporary folders that are not Prompture checkouts). copier.yml's
+``when`` keeps the task from running there; an older template version's copier.yml has
+no such ``when``, so there the task does nothing and exits 0 (see ``scaffolding/replay.py``). The operation comes from
 ``--copier-operation`` (copier.yml passes ``_copier_operation``), else from the
 ``COPIER_OPERATION`` variable Copier sets for tasks, else it is taken to be ``copy``,
 which never skips: a copy into a folder that is not a Prompture checkout fails loudly.

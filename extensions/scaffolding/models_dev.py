@@ -36,12 +36,14 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import platformdirs
 
 from .fileio import write_atomically
+
+if TYPE_CHECKING:  # imported where a request is made: most runs read the cache and never need it
+    import httpx
 
 DEFAULT_URL = "https://models.dev/api.json"
 DEFAULT_TTL_SECONDS = 86400.0
@@ -276,6 +278,8 @@ def fetch(url: str, validators: dict[str, str], timeout_seconds: float) -> Fetch
     error = outcome.get("error")
     if isinstance(error, FetchError):
         raise error
+    import httpx
+
     if isinstance(error, httpx.TimeoutException):
         raise FetchError(_timed_out(timeout_seconds))
     if error is not None:
@@ -290,6 +294,8 @@ def _timed_out(timeout_seconds: float) -> str:
 def _fetch_following_redirects(
     url: str, validators: dict[str, str], deadline: float, gave_up: threading.Event
 ) -> FetchResult:
+    import httpx
+
     headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **validators}
     with httpx.Client(headers=headers, follow_redirects=False) as client:
         target: httpx.URL | str = url
@@ -309,6 +315,8 @@ def _fetch_following_redirects(
 def _remaining(deadline: float) -> float:
     left = deadline - time.monotonic()
     if left <= 0:
+        import httpx
+
         raise httpx.TimeoutException("deadline reached")
     return left
 
