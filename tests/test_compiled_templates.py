@@ -1,10 +1,12 @@
 """Compiled templates are reused across Copier's fresh clones of the template, never across sources
-or syntaxes (extensions/jinja_globals.py: CompiledTemplates)."""
+or syntaxes (extensions/jinja_globals.py: CompiledTemplates); so are copier.yml's strings, which
+Copier compiles with ``from_string`` (``_compile_each_string_once``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import jinja_globals
 from jinja2 import Environment, FileSystemLoader
 from jinja_globals import CompiledTemplates
 
@@ -44,3 +46,31 @@ def test_a_changed_source_or_syntax_is_compiled_again(tmp_path):
     )
     assert _cached_code(other_syntax, source) is None
     assert other_syntax.get_template("driver.py.jinja").render(name="x") == "x {{ name }}"
+
+
+def _string_environment(cache: Path, compiled: list[str], **options) -> Environment:
+    """An environment whose ``from_string`` is the template's, noting each source it compiles in ``compiled``."""
+    environment = _environment(cache.parent / "clone", "", cache, **options)
+    real_compile = environment.compile
+    environment.compile = lambda source, *args: compiled.append(source) or real_compile(source, *args)
+    jinja_globals._compile_each_string_once(environment)
+    return environment
+
+
+def test_copier_yml_strings_compile_once_per_syntax_and_are_kept_in_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setattr(jinja_globals, "_COMPILED_STRINGS", {})
+    source = "{{ provider | upper }}_API_KEY"
+    compiled: list[str] = []
+    first = _string_environment(tmp_path / "cache", compiled)
+    assert first.from_string(source).render(provider="acme") == "ACME_API_KEY"
+    assert first.from_string(source).render(provider="nimbus") == "NIMBUS_API_KEY"
+    assert compiled == [source]  # the second render reused the code
+    # Another process (an empty memo) finds the code in the user's cache.
+    monkeypatch.setattr(jinja_globals, "_COMPILED_STRINGS", {})
+    second = _string_environment(tmp_path / "cache", compiled)
+    assert second.from_string(source).render(provider="basalt") == "BASALT_API_KEY"
+    assert compiled == [source]
+    # Another syntax compiles the same text to other code.
+    other = _string_environment(tmp_path / "cache", compiled, variable_start_string="[[", variable_end_string="]]")
+    assert other.from_string(source).render(provider="acme") == source
+    assert compiled == [source, source]
