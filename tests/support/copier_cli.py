@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from .prompture_runtime import checkout_env
+from .sdists import CACHE_DIR
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2]
 
@@ -31,8 +32,8 @@ _KNOBS = ("MODELS_DEV_URL", "MODELS_DEV_OFFLINE", "MODELS_DEV_TTL", "MODELS_DEV_
 
 def copier_env(tmp: Path, models_dev_url: str = "", *, name: str = "", **extra: str) -> dict[str, str]:
     """Environment for a real ``copier`` run: its own HOME and models.dev cache under ``tmp`` (``-name``
-    appended, for several in one folder), models.dev at ``models_dev_url``, no inherited API keys or
-    models.dev knobs, the checkout's code not on PYTHONPATH; ``extra`` on top."""
+    appended, for several in one folder), the user cache shared, models.dev at ``models_dev_url``, no
+    inherited API keys or models.dev knobs, the checkout's code not on PYTHONPATH; ``extra`` on top."""
     suffix = f"-{name}" if name else ""
     home = tmp / f"home{suffix}"
     home.mkdir(exist_ok=True)
@@ -42,6 +43,9 @@ def copier_env(tmp: Path, models_dev_url: str = "", *, name: str = "", **extra: 
         env.pop(knob, None)
     env.update(
         MODELS_DEV_CACHE_DIR=str(tmp / f"models-dev-cache{suffix}"),
+        # The user cache holds the template's compiled Jinja code (extensions/jinja_globals.py), warm after
+        # the first run as on a person's machine; models.dev has the folder above, one per run.
+        XDG_CACHE_HOME=str(CACHE_DIR / "user-cache"),
         NO_PROXY="127.0.0.1,localhost",
         PYTHONIOENCODING="utf-8",
     )
