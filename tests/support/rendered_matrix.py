@@ -253,6 +253,13 @@ def run_all(jobs: dict[tuple[str, str], list[str]], root: Path) -> dict[tuple[st
 
 def assert_variant_holds(result: SimpleNamespace) -> None:
     assert result.copy.returncode == 0, result.copy.stdout + result.copy.stderr
+    # Read as hand-written Prompture code: one line at most says where a file came from, and no block of
+    # answers or formatter switches is left in it.
+    for rel in (path for path in result.created if path.endswith(".py")):
+        source = (result.checkout / rel).read_text(encoding="utf-8")
+        provenance = [line for line in source.splitlines() if "prompture-driver-template" in line]
+        assert len(provenance) <= 1, (rel, provenance)
+        assert "# fmt: off" not in source and ".copier-answers" not in source, rel
     for ruff in result.ruff:
         assert ruff.returncode == 0, ruff.stdout + ruff.stderr
     assert result.pytest.returncode == 0, result.pytest.stdout[-6000:] + result.pytest.stderr[-3000:]
