@@ -101,13 +101,14 @@ def _compile_each_string_once(environment: Environment) -> None:
     syntax = functools.cache(lambda: _syntax_of(environment))
 
     def from_string(source: Any, globals: Any = None, template_class: Any = None) -> Template:
+        if isinstance(source, str):
+            key = (syntax(), source)
+            code = _COMPILED_STRINGS.get(key)
+            if code is None:
+                code = _COMPILED_STRINGS[key] = _string_code(environment, source)
+        else:  # a parsed template (jinja2.nodes.Template): nothing to key it by
+            code = environment.compile(source)
         cls = template_class or environment.template_class
-        if not isinstance(source, str):
-            return cls.from_code(environment, environment.compile(source), environment.make_globals(globals), None)
-        key = (syntax(), source)
-        code = _COMPILED_STRINGS.get(key)
-        if code is None:
-            code = _COMPILED_STRINGS[key] = _string_code(environment, source)
         return cls.from_code(environment, code, environment.make_globals(globals), None)
 
     environment.from_string = from_string  # type: ignore[method-assign]

@@ -8,11 +8,12 @@ nothing changed. The work is in ``scaffolding/wiring/``; this stays small.
 
 During ``copier update`` Copier also renders the old and new template versions into
 scratch folders (temporary folders that are not Prompture checkouts). copier.yml's
-``when`` keeps the task from running there; an older template version's copier.yml has
-no such ``when``, so there the task does nothing and exits 0 (see ``scaffolding/replay.py``). The operation comes from
-``--copier-operation`` (copier.yml passes ``_copier_operation``), else from the
-``COPIER_OPERATION`` variable Copier sets for tasks, else it is taken to be ``copy``,
-which never skips: a copy into a folder that is not a Prompture checkout fails loudly.
+``when`` keeps the task from running there; run there anyway (by hand, or from a
+copier.yml without that ``when``, as this template's older versions had), it does nothing
+and exits 0 (see ``scaffolding/replay.py``).
+The operation comes from ``--copier-operation`` (copier.yml passes ``_copier_operation``),
+else from the ``COPIER_OPERATION`` variable Copier sets for tasks, else it is taken to be
+``copy``, which never skips: a copy into a folder that is not a Prompture checkout fails loudly.
 """
 
 from __future__ import annotations
