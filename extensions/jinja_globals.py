@@ -16,7 +16,6 @@ from pathlib import Path
 from types import CodeType, ModuleType
 from typing import Any
 
-import platformdirs
 from copier.errors import UserMessageError
 from jinja2 import Environment, FileSystemBytecodeCache, Template, pass_context
 from jinja2.ext import Extension
@@ -77,12 +76,9 @@ class CompiledTemplates(FileSystemBytecodeCache):
 
     @classmethod
     def in_user_cache(cls, environment: Environment) -> CompiledTemplates | None:
-        folder = Path(platformdirs.user_cache_dir("prompture-driver-template")) / "jinja"
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            return None  # no writable cache: Jinja compiles each time, as without one
-        return cls(str(folder), environment)
+        folder = _scaffolding("user_cache").user_cache_folder("jinja")
+        # No writable cache: Jinja compiles each time, as without one.
+        return None if folder is None else cls(str(folder), environment)
 
 
 #: Compiled copier.yml strings, by (the environment's syntax, source): one copy or update compiles each once.

@@ -19,6 +19,8 @@ LAYERS = {
     "validators": 0,
     "pyliteral": 0,
     "fileio": 0,
+    "user_cache": 0,
+    "module_cache": 0,
     "replay": 0,
     "extra_answers": 0,
     "capabilities": 0,

@@ -38,9 +38,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import platformdirs
-
 from .fileio import write_atomically
+from .user_cache import user_cache_path
 
 if TYPE_CHECKING:  # imported where a request is made: most runs read the cache and never need it
     import httpx
@@ -74,9 +73,7 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
-        cache_dir = os.environ.get("MODELS_DEV_CACHE_DIR") or str(
-            Path(platformdirs.user_cache_dir("prompture-driver-template")) / "models-dev"
-        )
+        cache_dir = os.environ.get("MODELS_DEV_CACHE_DIR") or str(user_cache_path("models-dev"))
         return cls(
             url=os.environ.get("MODELS_DEV_URL") or DEFAULT_URL,
             cache_dir=Path(cache_dir).expanduser(),
