@@ -4,6 +4,8 @@ variables (for the questionnaire's validators)."""
 from __future__ import annotations
 
 import ast
+import contextlib
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -187,18 +189,39 @@ def scanned(scan: Any, checkout: Path) -> Any:
     Validators run on every keystroke of an interactive answer; parsing every driver module
     each time would make typing lag.
     """
-    stamp = []
-    folders = {path.parent for depth in ("*", "*/*", "*/*/*") for path in checkout.glob(f"prompture/{depth}.py")}
-    for folder in sorted(folders):
-        for path in [folder, *sorted(folder.glob("*.py"))]:
-            try:
-                info = path.stat()
-            except OSError:
-                continue
-            stamp.append((str(path), info.st_mtime_ns, info.st_size))
-    key = (scan.__name__, str(checkout), tuple(stamp))
+    key = (scan.__name__, str(checkout), _python_files_stamp(checkout / "prompture"))
     if key not in _scans:
         if len(_scans) > 16:
             _scans.clear()
         _scans[key] = scan(checkout)
     return _scans[key]
+
+
+def _python_files_stamp(package: Path, depth: int = 3) -> tuple:
+    """(path, mtime, size) of the ``.py`` files ``depth`` folders deep in ``package``, and of their folders.
+
+    ``os.scandir``, not ``Path.glob``: a stamp is taken on every keystroke, and globbing was most of its cost.
+    """
+    stamp = []
+    pending = [(str(package), 1)]
+    while pending:
+        folder, level = pending.pop()
+        try:
+            with os.scandir(folder) as entries:
+                found = list(entries)
+        except OSError:
+            continue
+        files = []
+        for entry in found:
+            with contextlib.suppress(OSError):
+                if entry.name.endswith(".py") and entry.is_file():
+                    files.append(entry.path)
+                elif level < depth and entry.is_dir():
+                    pending.append((entry.path, level + 1))
+        if not files:
+            continue  # like a folder with no Python file: not part of the stamp
+        for path in [folder, *files]:
+            with contextlib.suppress(OSError):
+                info = os.stat(path)
+                stamp.append((path, info.st_mtime_ns, info.st_size))
+    return tuple(sorted(stamp))
