@@ -9,8 +9,8 @@ One run measures, side by side, and prints a table of medians and ratios:
 1. Scaffold time: `copier copy --defaults` of the template (provider acme, models.dev id
    acme-ai) into a fresh Prompture 1.15.1 sdist checkout, with a warm, a cold and a stale
    models.dev cache, and `copier update` with no change; against the floor, Copier copying a
-   trivial three-file template built in the same run. All from local git repositories with
-   `--vcs-ref HEAD`, so the floor pays Copier's clone of the template too.
+   trivial three-file template built in the same run. All from local, packed git repositories
+   with `--vcs-ref HEAD`, so the floor pays Copier's clone of the template too.
 2. Network: models.dev requests, conditional requests, 304s and bytes per run, counted by
    the local models.dev server (tests/support/models_dev_server.py) on 127.0.0.1.
 3. Driver throughput: 300 sequential `generate` calls (sync) and 300 calls with 20 in
@@ -181,6 +181,10 @@ class Scaffolding:
         else:
             self.template = snapshot_ref(template_ref, tmp / "template")
         self.trivial = make_trivial_template(tmp / "trivial")
+        for repository in (self.template, self.trivial):
+            # A template is copied from a packed repository (a clone, or GitHub): serving the loose
+            # objects of a fresh commit would add a compression pass that no user's copy pays.
+            git(repository, "gc", "--quiet")
         pristine = extract_checkout(VERSION, tmp / "pristine")
         git(pristine, "init", "-q")
         git(pristine, "add", "-A")
