@@ -11,7 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from scaffolding.module_cache import _digest
+from scaffolding.module_cache import CACHE_KIND, _digest
+from scaffolding.user_cache import APP_NAME
 
 EXTENSIONS = Path(__file__).resolve().parent.parent / "extensions"
 
@@ -42,7 +43,7 @@ def _run(extensions: Path, cache: Path) -> list[str]:
 
 
 def _entry(cache: Path, source: bytes) -> Path:
-    return cache / "prompture-driver-template" / "python" / f"{_digest(source)}.code"
+    return cache / APP_NAME / CACHE_KIND / f"{_digest(source)}.code"
 
 
 def _plant_probe(entry: Path, source: bytes) -> None:

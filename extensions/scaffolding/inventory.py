@@ -219,7 +219,7 @@ def _python_files_stamp(package: Path, depth: int = 3) -> tuple:
                 elif level < depth and entry.is_dir():
                     pending.append((entry.path, level + 1))
         if not files:
-            continue  # like a folder with no Python file: not part of the stamp
+            continue  # a folder without Python files is not part of the stamp
         for path in [folder, *files]:
             with contextlib.suppress(OSError):
                 info = os.stat(path)

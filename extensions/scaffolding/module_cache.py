@@ -26,11 +26,14 @@ from typing import Any
 from .fileio import write_atomically
 from .user_cache import user_cache_folder
 
+#: The user cache folder's part for this code (``user_cache.user_cache_path(CACHE_KIND)``).
+CACHE_KIND = "python"
+
 
 def keep_compiled_submodules(package: str) -> None:
     """Load ``package``'s submodules through the cache (once per package name and process)."""
     if not any(isinstance(finder, _CachedSubmodules) and finder.prefix == package + "." for finder in sys.meta_path):
-        folder = user_cache_folder("python")
+        folder = user_cache_folder(CACHE_KIND)
         if folder is not None:
             sys.meta_path.insert(0, _CachedSubmodules(package + ".", folder))
 
