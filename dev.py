@@ -52,21 +52,20 @@ def venv_python() -> Path:
     return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
-# The project has no module to import, so it is installed as a plain wheel for its dependencies: an
-# editable install would add an import hook that every Python started in .venv (Copier, its task) loads.
-_INSTALL_MODE = b"wheel"
-
-
 def ensure_venv(extra: str) -> Path:
-    """Create .venv and install this project's dependencies (with ``extra``) when pyproject.toml changed."""
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extra.encode() + _INSTALL_MODE).hexdigest()
+    """Create .venv and install this project's dependencies (with ``extra``) when pyproject.toml or the
+    install command changed."""
+    # The project has no module to import, so it is installed as a plain wheel for its dependencies: an
+    # editable install would add an import hook that every Python started in .venv (Copier, its task) loads.
+    project = f"{ROOT}[{extra}]" if extra else str(ROOT)
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + f"\0pip install {project}".encode()).hexdigest()
     stamp = VENV / f".installed-{extra or 'base'}"  # one per extra: `copy` after `test` reinstalls nothing
     if not (stamp.exists() and stamp.read_text() == wanted):
         print(f"Setting up {VENV} ...", flush=True)
         venv.create(VENV, with_pip=True)
         pip = [str(venv_python()), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
         subprocess.run([*pip, "--upgrade", "pip"], check=True)
-        subprocess.run([*pip, f"{ROOT}[{extra}]" if extra else str(ROOT)], check=True)
+        subprocess.run([*pip, project], check=True)
         stamp.write_text(wanted)
     return venv_python()
 
